@@ -1,0 +1,25 @@
+"""Root URLs: patient pages at /, staff pages under /staff/, Django's admin at /admin/."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from intake import urls as intake_urls
+
+urlpatterns = [
+    path("", include((intake_urls.patient_patterns, "intake"))),
+    path("staff/login/", auth_views.LoginView.as_view(), name="login"),
+    path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("staff/", include((intake_urls.staff_patterns, "staff"))),
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+]
+
+handler400 = "intake.views.bad_request"
+handler403 = "intake.views.permission_denied"
+handler404 = "intake.views.page_not_found"
+handler500 = "intake.views.server_error"

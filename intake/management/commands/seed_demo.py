@@ -1,0 +1,42 @@
+"""Load demo data for local development: one staff user per role (safe to run repeatedly)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from intake.models import User
+from intake.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
+
+# Demo only: these accounts exist on developer machines, never in production.
+DEMO_USERS = [
+    ("frontdesk", "frontdesk-demo-2026", FRONT_DESK, "Frankie", "Desk"),
+    ("chiro", "chiro-demo-2026", CHIROPRACTOR, "Casey", "Chiro"),
+    ("clinicadmin", "clinicadmin-demo-2026", CLINIC_ADMIN, "Alex", "Admin"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo staff accounts (one per role). Running it again changes nothing."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            for username, password, role, first, last in DEMO_USERS:
+                self._ensure_user(username, password, role, first, last)
+        self.stdout.write("Demo staff accounts (sign in at /staff/login/):")
+        for username, password, role, _first, _last in DEMO_USERS:
+            self.stdout.write(f"  {role:<13} username: {username:<12} password: {password}")
+
+    def _ensure_user(self, username: str, password: str, role: str, first: str, last: str) -> User:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "is_staff": True},
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        return user

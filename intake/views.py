@@ -1,0 +1,70 @@
+"""Public patient pages: landing, education, privacy, health check and error pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+
+@login_not_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/home.html")
+
+
+@login_not_required
+def dry_needling(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/dry_needling.html")
+
+
+@login_not_required
+def intake_start(request: HttpRequest) -> HttpResponse:
+    # Placeholder until the questionnaire lands.
+    return render(request, "intake/home.html")
+
+
+@login_not_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/privacy.html")
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers, 503 when it does not. Says nothing more."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    return render(request, template, status=status)
+
+
+@login_not_required
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, "400.html", 400)
+
+
+@login_not_required
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, "403.html", 403)
+
+
+@login_not_required
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, "404.html", 404)
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors that might touch the database: the database may be why we are here.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

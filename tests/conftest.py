@@ -1,0 +1,60 @@
+"""Shared fixtures: staff users per role, and real Chromium for browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop; Django's live_server ORM calls are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).name.startswith("test_browser_"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _require_chromium(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("browser") is None or os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Chromium is required under CI=true but {CHROMIUM} is missing.")
+    pytest.skip(f"Chromium not installed ({CHROMIUM}); install it with: apt-get install chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    # Phone size by default: most patients use a phone.
+    return {**browser_context_args, "viewport": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def artifacts_dir() -> Iterator[Path]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield ARTIFACTS

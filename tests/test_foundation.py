@@ -1,0 +1,125 @@
+"""Settings behaviour, the health check, error pages and the login wall."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client, RequestFactory
+
+from intake.views import server_error
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "clinic.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_start_up_stops_without_a_secret_key_when_debug_is_off() -> None:
+    result = run_python("import django; django.setup()")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for() -> None:
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    assert run_python(code, DJANGO_SECRET_KEY="x").stdout.strip() == "False"
+    assert run_python(code, DJANGO_DEBUG="1").stdout.strip() == "True"
+
+
+def test_database_url_selects_postgresql_with_persistent_connections() -> None:
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default'];"
+        "print(d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    result = run_python(code, DJANGO_SECRET_KEY="x", DATABASE_URL="postgres://u@127.0.0.1:5432/db")
+    assert result.stdout.split() == ["django.db.backends.postgresql", "600", "True"]
+
+
+@pytest.mark.django_db
+def test_health_check_answers_200_when_the_database_answers(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_health_check_answers_503_without_details_when_the_database_is_down() -> None:
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/healthz'); print(r.status_code, r.content.decode())"
+    )
+    result = run_python(
+        code,
+        DJANGO_SECRET_KEY="x",
+        DJANGO_ALLOWED_HOSTS="testserver",
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/nothing",
+    )
+    assert result.stdout.split() == ["503", "unavailable"], result.stderr
+
+
+@pytest.mark.django_db
+def test_unknown_pages_get_the_friendly_404_page(client: Client) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"We could not find that page" in response.content
+    assert b"Traceback" not in response.content
+
+
+@pytest.mark.django_db
+def test_a_request_for_an_unknown_host_gets_the_friendly_400_page(client: Client) -> None:
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert b"could not understand that request" in response.content
+
+
+def test_the_500_page_renders_without_the_database_or_a_traceback() -> None:
+    response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/privacy/", "/dry-needling/", "/staff/login/"])
+def test_public_pages_open_without_signing_in(client: Client, url: str) -> None:
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_pages_send_anonymous_visitors_to_sign_in(client: Client) -> None:
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/login/?next=/staff/")
+
+
+@pytest.mark.django_db
+def test_roles_exist_after_migrating() -> None:
+    from django.contrib.auth.models import Group
+
+    from intake.roles import ROLES
+
+    assert set(Group.objects.values_list("name", flat=True)) >= set(ROLES)
+
+
+@pytest.mark.django_db
+def test_seed_demo_can_run_twice_without_duplicating_accounts() -> None:
+    from django.core.management import call_command
+
+    from intake.models import User
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert User.objects.filter(username__in=["frontdesk", "chiro", "clinicadmin"]).count() == 3
