@@ -45,3 +45,21 @@ def assert_no_axe_violations(page: Any) -> None:
         f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in violations
     ]
     assert not violations, "\n".join(summary)
+
+
+def sign_in(client: Any, user: User) -> None:
+    """Sign a staff member in on Django's test client, past every sign-in check."""
+    client.force_login(user)
+
+
+def sign_in_browser(page: Any, live_server: Any, user: User) -> None:
+    """Give a Playwright page a signed-in staff session (cookie from a real session)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    sign_in(client, user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )

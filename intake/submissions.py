@@ -1,0 +1,134 @@
+"""Storing a signed intake: validation, screening, the contact deadline and the audit entry."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit
+from .models import Outcome, ScreeningRecord, Submission, User
+from .questions import SECTIONS, validate_answers
+from .screening import Policy, Result, screen
+
+CONSENT_VERSION = "2026-11"
+ALL_SECTIONS = tuple(section.code for section in SECTIONS)
+
+
+class InvalidAnswers(ValueError):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(f"invalid answers for codes: {', '.join(sorted(errors))}")
+        self.errors = errors
+
+
+def current_policy() -> Policy:
+    return Policy.from_settings(settings)
+
+
+def _clock(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _next_opening(moment: datetime) -> datetime:
+    """The moment itself when the clinic is open then, else the next opening time."""
+    local = timezone.localtime(moment)
+    opens, closes = _clock(settings.CLINIC_OPENS_AT), _clock(settings.CLINIC_CLOSES_AT)
+    day = local.date()
+    if local.weekday() in settings.CLINIC_WORKING_DAYS and opens <= local.time() < closes:
+        return local
+    if local.weekday() in settings.CLINIC_WORKING_DAYS and local.time() < opens:
+        return timezone.make_aware(datetime.combine(day, opens))
+    day += timedelta(days=1)
+    while day.weekday() not in settings.CLINIC_WORKING_DAYS:
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, opens))
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """`days` working days after `moment`, counted from the clinic's next open hour."""
+    start = _next_opening(moment)
+    day = start.date()
+    for _ in range(days):
+        day += timedelta(days=1)
+        while day.weekday() not in settings.CLINIC_WORKING_DAYS:
+            day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, start.time()))
+
+
+def contact_deadline(outcome: str, submitted_at: datetime) -> datetime:
+    """When the front desk must have contacted the patient by, for this outcome."""
+    if outcome == Outcome.URGENT:
+        # Urgent cases are phoned within two hours whatever the clinic hours.
+        return submitted_at + timedelta(hours=2)
+    if outcome == Outcome.REFER:
+        return add_working_days(submitted_at, 1)
+    return add_working_days(submitted_at, 2)
+
+
+def _screening_record(
+    submission: Submission, result: Result, *, by: User | None = None
+) -> ScreeningRecord:
+    stored = result.as_dict()
+    return ScreeningRecord.objects.create(
+        submission=submission,
+        outcome=result.outcome,
+        findings=stored["findings"],
+        ruleset=result.ruleset,
+        screening_date=result.screening_date,
+        policy=stored["policy"],
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def create_submission(
+    *,
+    answers: dict[str, Any],
+    draft_key: uuid.UUID,
+    ip_address: str | None,
+    user_agent: str,
+    language: str = "en",
+    submitted_at: datetime | None = None,
+) -> Submission:
+    """Validate, screen and store one signed intake, with its first screening and audit entry.
+
+    `answers` holds every section by question code, consent and signature included.
+
+    Raises InvalidAnswers when the answers do not pass the schema: nothing invalid is stored.
+    """
+    submitted_at = submitted_at or timezone.now()
+    screening_date: date = timezone.localdate(submitted_at)
+    cleaned, errors = validate_answers(
+        answers, screening_date=screening_date, sections=ALL_SECTIONS
+    )
+    if errors:
+        raise InvalidAnswers(errors)
+    result = screen(cleaned, screening_date=screening_date, policy=current_policy())
+    submission = Submission(
+        draft_key=draft_key,
+        answers=cleaned,
+        first_name=cleaned["first_name"],
+        last_name=cleaned["last_name"],
+        email=cleaned["email"],
+        phone=cleaned["phone"],
+        date_of_birth=date.fromisoformat(cleaned["date_of_birth"]),
+        language=language,
+        consent_version=CONSENT_VERSION,
+        signature=cleaned["signature"],
+        signed_at=submitted_at,
+        ip_address=ip_address,
+        user_agent=user_agent[:500],
+        submitted_at=submitted_at,
+        screened_outcome=result.outcome,
+        contact_due_at=contact_deadline(result.outcome, submitted_at),
+    )
+    submission.set_outcome(result.outcome)
+    submission.save()
+    _screening_record(submission, result)
+    audit.record(audit.SUBMITTED, submission=submission, outcome=result.outcome)
+    return submission
