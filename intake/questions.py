@@ -1,0 +1,1152 @@
+"""The intake question catalogue: the one answer schema and its validation (QUESTIONS.md)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from intake.screening import age_on
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise = str | _StrPromise
+
+SectionCode = Literal["about", "pain", "red_flags", "needling", "consent"]
+Kind = Literal["text", "email", "phone", "date", "bool", "choice", "multi", "int", "decimal"]
+Number = int | float
+
+MAX_AGE_YEARS = 120
+# The choice value that means "none of these" in a multi question; it cannot be combined.
+NONE_VALUE = "none"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The C of "required when C": the question applies only while the answer to `code` fits.
+
+    `op` is declarative (not a lambda) so the form can also describe it to the page.
+    """
+
+    code: str
+    op: Literal["equals", "not_equals", "contains"]
+    value: str | bool
+    # Completes the sentence "This question only applies when ...".
+    description: StrOrPromise
+
+    def holds(self, answer: object) -> bool:
+        if self.op == "contains":
+            return isinstance(answer, list) and self.value in answer
+        # type() check so that 1 never passes for True and "True" never for True.
+        same = type(answer) is type(self.value) and answer == self.value
+        return same if self.op == "equals" else not same
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the catalogue; its answer is stored under `code`, forever."""
+
+    code: str
+    section: SectionCode
+    kind: Kind
+    label: StrOrPromise
+    staff_label: StrOrPromise
+    help_text: StrOrPromise = ""
+    required: bool = True
+    when: Condition | None = None
+    choices: tuple[tuple[str, StrOrPromise], ...] = ()
+    min_value: Number | None = None
+    max_value: Number | None = None
+    max_length: int | None = None
+    # For dates: the oldest age (on the screening date) the date may give.
+    max_age: int | None = None
+    # For consent bools: only `true` is a valid answer.
+    must_be_true: bool = False
+    choice_values: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "choice_values", frozenset(v for v, _label in self.choices))
+
+    def choice_label(self, value: str) -> str:
+        for choice_value, label in self.choices:
+            if choice_value == value:
+                return str(label)
+        return value
+
+
+@dataclass(frozen=True)
+class Section:
+    code: SectionCode
+    title: StrOrPromise
+    questions: tuple[Question, ...]
+
+
+_YES_NO_UNSURE = (("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure")))
+
+_ABOUT = (
+    Question(
+        "first_name",
+        "about",
+        "text",
+        label=_("What is your first name?"),
+        help_text=_("Your given name."),
+        staff_label=_("First name"),
+        max_length=100,
+    ),
+    Question(
+        "last_name",
+        "about",
+        "text",
+        label=_("What is your last name?"),
+        help_text=_("Your family name (surname)."),
+        staff_label=_("Last name"),
+        max_length=100,
+    ),
+    Question(
+        "date_of_birth",
+        "about",
+        "date",
+        label=_("What is your date of birth?"),
+        help_text=_("Year, month and day, for example 1980-04-23."),
+        staff_label=_("Date of birth"),
+        max_age=MAX_AGE_YEARS,
+    ),
+    Question(
+        "email",
+        "about",
+        "email",
+        label=_("What is your email address?"),
+        help_text=_(
+            "We send your receipt here, a link to finish this form later, "
+            "and the details of your visit."
+        ),
+        staff_label=_("Email"),
+        max_length=254,
+    ),
+    Question(
+        "phone",
+        "about",
+        "phone",
+        label=_("What is your phone number?"),
+        help_text=_(
+            "Use numbers, spaces and + - ( ) only. "
+            "We call this number if your answers need a quick reply."
+        ),
+        staff_label=_("Phone"),
+        max_length=32,
+    ),
+    Question(
+        "preferred_contact",
+        "about",
+        "choice",
+        label=_("How should we contact you?"),
+        staff_label=_("Preferred contact"),
+        choices=(("phone", _("Phone call")), ("sms", _("Text message")), ("email", _("Email"))),
+    ),
+    Question(
+        "language",
+        "about",
+        "choice",
+        label=_("Which language should we use when we contact you?"),
+        staff_label=_("Language"),
+        choices=(("en", _("English")), ("es", _("Español"))),
+    ),
+    Question(
+        "completed_by",
+        "about",
+        "choice",
+        label=_("Who is filling in this form?"),
+        help_text=_(
+            "If you are filling in the form for someone else, "
+            "answer every question about the patient, not about yourself."
+        ),
+        staff_label=_("Completed by"),
+        choices=(
+            ("self", _("I am the patient")),
+            ("parent_guardian", _("A parent or guardian of the patient")),
+            ("carer", _("A caregiver for an adult who cannot make this decision alone")),
+        ),
+    ),
+    Question(
+        "representative_name",
+        "about",
+        "text",
+        label=_("What is your full name?"),
+        help_text=_("The name of the parent, guardian or caregiver filling in this form."),
+        staff_label=_("Representative"),
+        when=Condition(
+            "completed_by",
+            "not_equals",
+            "self",
+            description=_("someone else fills in the form for the patient"),
+        ),
+        max_length=100,
+    ),
+)
+
+_PAIN = (
+    Question(
+        "pain_location",
+        "pain",
+        "choice",
+        label=_("Where does your heel hurt the most?"),
+        help_text=_("Pick the one place that hurts most. The picture shows each place."),
+        staff_label=_("Pain location"),
+        choices=(
+            ("heel_bottom_inner", _("Under the heel, toward the inside and front edge")),
+            ("heel_centre", _("In the middle of the heel pad")),
+            ("heel_back", _("At the back of the heel (the Achilles tendon)")),
+            ("arch", _("In the arch only")),
+            ("inner_ankle", _("On the inside of the ankle")),
+            ("outer_foot", _("On the outer side of the foot")),
+            ("whole_heel", _("All over the heel")),
+            ("other", _("Somewhere else")),
+        ),
+    ),
+    Question(
+        "pain_side",
+        "pain",
+        "choice",
+        label=_("Which foot hurts?"),
+        staff_label=_("Side"),
+        choices=(("left", _("Left")), ("right", _("Right")), ("both", _("Both"))),
+    ),
+    Question(
+        "pain_duration",
+        "pain",
+        "choice",
+        label=_("How long has it hurt?"),
+        staff_label=_("Duration"),
+        choices=(
+            ("lt_2w", _("Less than 2 weeks")),
+            ("2w_6w", _("2 to 6 weeks")),
+            ("6w_3m", _("6 weeks to 3 months")),
+            ("3m_6m", _("3 to 6 months")),
+            ("6m_12m", _("6 to 12 months")),
+            ("gt_12m", _("More than 12 months")),
+        ),
+    ),
+    Question(
+        "onset",
+        "pain",
+        "choice",
+        label=_("How did the pain start?"),
+        staff_label=_("Onset"),
+        choices=(
+            ("gradual", _("Slowly, over days or weeks")),
+            ("sudden_injury", _("Suddenly, with a fall, a landing from a jump, or a twist")),
+            ("sudden_no_injury", _("Suddenly, without an injury")),
+        ),
+    ),
+    Question(
+        "load_increase",
+        "pain",
+        "bool",
+        label=_("Before the pain started, were you on your feet much more than usual?"),
+        help_text=_(
+            "For example: more standing, walking or running, "
+            "or a change to harder floors or ground."
+        ),
+        staff_label=_("Load increase before onset"),
+    ),
+    Question(
+        "first_step_pain",
+        "pain",
+        "choice",
+        label=_(
+            "Is the pain worst with your first steps in the morning or after sitting, "
+            "and then easier after a few minutes of walking?"
+        ),
+        staff_label=_("First-step pain"),
+        choices=_YES_NO_UNSURE,
+    ),
+    Question(
+        "eases_with_rest",
+        "pain",
+        "bool",
+        label=_("Does the pain settle down when you are off your feet?"),
+        staff_label=_("Eases with rest"),
+    ),
+    Question(
+        "can_hop",
+        "pain",
+        "choice",
+        label=_("Can you hop on the painful foot?"),
+        help_text=_("Only try if it feels safe. If you did not try, choose “Not sure”."),
+        staff_label=_("Can hop on painful foot"),
+        choices=_YES_NO_UNSURE,
+    ),
+    Question(
+        "nprs_first_step",
+        "pain",
+        "int",
+        label=_("How bad is the pain with your first steps in the morning?"),
+        help_text=_("0 means no pain. 10 means the worst pain you can imagine."),
+        staff_label=_("Pain, first steps (0–10)"),
+        min_value=0,
+        max_value=10,
+    ),
+    Question(
+        "nprs_average",
+        "pain",
+        "int",
+        label=_("In the past week, how bad was the pain on average?"),
+        help_text=_("0 means no pain. 10 means the worst pain you can imagine."),
+        staff_label=_("Pain, week average (0–10)"),
+        min_value=0,
+        max_value=10,
+    ),
+    Question(
+        "nprs_worst",
+        "pain",
+        "int",
+        label=_("In the past week, how bad was the pain at its worst?"),
+        help_text=_(
+            "0 means no pain. 10 means the worst pain you can imagine. "
+            "This can't be lower than your average pain."
+        ),
+        staff_label=_("Pain, week worst (0–10)"),
+        min_value=0,
+        max_value=10,
+    ),
+    Question(
+        "nerve_symptoms",
+        "pain",
+        "bool",
+        label=_(
+            "Do you feel burning, tingling, pins and needles, numbness "
+            "or electric shocks in your heel or sole?"
+        ),
+        help_text=_("The sole is the bottom of your foot."),
+        staff_label=_("Nerve symptoms"),
+    ),
+    Question(
+        "radiating_back_pain",
+        "pain",
+        "bool",
+        label=_("Does pain spread down from your back or buttock into your leg?"),
+        staff_label=_("Pain radiating from back"),
+    ),
+    Question(
+        "prior_treatments",
+        "pain",
+        "multi",
+        label=_("What have you already tried for this pain?"),
+        help_text=_("Choose all that apply, or “None of these”."),
+        staff_label=_("Prior treatments"),
+        choices=(
+            ("stretching", _("Stretching")),
+            ("taping", _("Taping the foot")),
+            ("insoles", _("Insoles or arch supports")),
+            ("night_splint", _("A night splint (a brace you wear in bed)")),
+            ("physiotherapy", _("Physical therapy")),
+            ("shockwave", _("Shockwave therapy")),
+            ("steroid_injection", _("A steroid (cortisone) shot in the heel")),
+            ("pain_medication", _("Pain medicine")),
+            ("surgery", _("Surgery")),
+            ("none", _("None of these")),
+        ),
+    ),
+    Question(
+        "last_steroid_injection",
+        "pain",
+        "date",
+        label=_("When did you last have a steroid shot in your heel?"),
+        help_text=_("The date of the most recent shot. If you don't know the day, guess."),
+        staff_label=_("Last steroid injection"),
+        when=Condition(
+            "prior_treatments",
+            "contains",
+            "steroid_injection",
+            description=_("you have had a steroid shot in the heel"),
+        ),
+    ),
+    Question(
+        "height_cm",
+        "pain",
+        "decimal",
+        label=_("How tall are you, in centimeters?"),
+        help_text=_("You can skip this. 5 feet 7 inches is about 170 cm."),
+        staff_label=_("Height (cm)"),
+        required=False,
+        min_value=50,
+        max_value=250,
+    ),
+    Question(
+        "weight_kg",
+        "pain",
+        "decimal",
+        label=_("How much do you weigh, in kilograms?"),
+        help_text=_("You can skip this. 150 pounds is about 68 kg."),
+        staff_label=_("Weight (kg)"),
+        required=False,
+        min_value=20,
+        max_value=350,
+    ),
+    Question(
+        "standing_hours",
+        "pain",
+        "int",
+        label=_("At work, about how many hours a day are you on your feet?"),
+        help_text=_("You can skip this. A whole number from 0 to 24."),
+        staff_label=_("Hours standing a day"),
+        required=False,
+        min_value=0,
+        max_value=24,
+    ),
+    Question(
+        "activity_level",
+        "pain",
+        "choice",
+        label=_("How active are you?"),
+        staff_label=_("Activity level"),
+        choices=(
+            ("sedentary", _("Mostly sitting")),
+            ("light", _("Light: short walks, housework")),
+            ("moderate", _("Moderate: brisk walking or cycling a few times a week")),
+            ("vigorous", _("Vigorous: running, sports or hard physical work")),
+        ),
+    ),
+    Question(
+        "goals",
+        "pain",
+        "text",
+        label=_("What would you like to be able to do again?"),
+        help_text=_(
+            "You can skip this. For example: walk the dog for 30 minutes, "
+            "play soccer, stand through a work shift."
+        ),
+        staff_label=_("Goals"),
+        required=False,
+        max_length=1000,
+    ),
+)
+
+_RED_FLAGS = (
+    Question(
+        "fever_unwell",
+        "red_flags",
+        "bool",
+        label=_("Right now, do you have a fever or chills, or feel sick all over?"),
+        staff_label=_("Fever or unwell"),
+    ),
+    Question(
+        "hot_red_swollen",
+        "red_flags",
+        "bool",
+        label=_("Is your heel or foot hot, red or swollen?"),
+        staff_label=_("Hot, red or swollen foot"),
+    ),
+    Question(
+        "wound_or_ulcer",
+        "red_flags",
+        "bool",
+        label=_("Do you have an open wound, sore or ulcer on your foot?"),
+        help_text=_("An ulcer is an open sore that does not heal."),
+        staff_label=_("Wound or ulcer"),
+    ),
+    Question(
+        "puncture_wound",
+        "red_flags",
+        "bool",
+        label=_(
+            "In the last 2 weeks, did something sharp, like a nail or glass, "
+            "go into the bottom of your foot?"
+        ),
+        staff_label=_("Sole puncture (2 weeks)"),
+    ),
+    Question(
+        "puncture_worsening",
+        "red_flags",
+        "bool",
+        label=_("Has the pain been getting worse since then?"),
+        staff_label=_("Worse since puncture"),
+        when=Condition(
+            "puncture_wound",
+            "equals",
+            True,
+            description=_("something sharp went into your foot in the last 2 weeks"),
+        ),
+    ),
+    Question(
+        "can_bear_weight",
+        "red_flags",
+        "bool",
+        label=_("Can you stand on the painful foot and take four steps?"),
+        help_text=_("Limping is OK."),
+        staff_label=_("Can bear weight"),
+    ),
+    Question(
+        "achilles_pop",
+        "red_flags",
+        "bool",
+        label=_(
+            "Since this pain began, did you feel a sudden pop or snap at the back of your "
+            "heel or calf, and has it been hard to push off or stand on tiptoe since then?"
+        ),
+        help_text=_(
+            "The calf is the back of your lower leg. "
+            "Some people say it felt like being kicked there."
+        ),
+        staff_label=_("Achilles pop or snap"),
+    ),
+    Question(
+        "calf_swelling",
+        "red_flags",
+        "bool",
+        label=_(
+            "In the past 2 weeks, has one calf or leg become swollen, warm, red or sore to touch?"
+        ),
+        help_text=_(
+            "The calf is the back of your lower leg. "
+            "Do not count swelling you have had for a long time."
+        ),
+        staff_label=_("New calf or leg swelling"),
+    ),
+    Question(
+        "cold_pale_foot",
+        "red_flags",
+        "bool",
+        label=_(
+            "Lately, has your foot or toes become colder, paler, bluer or darker "
+            "than the other foot?"
+        ),
+        help_text=_(
+            "Also answer Yes if your foot hurts at rest and feels better "
+            "when you hang it down over the edge of the bed."
+        ),
+        staff_label=_("Cold, pale or dark foot"),
+    ),
+    Question(
+        "saddle_or_bladder",
+        "red_flags",
+        "bool",
+        label=_(
+            "Do you have new numbness between your legs, or new trouble controlling "
+            "your bladder or bowels?"
+        ),
+        help_text=_("This means trouble holding in or letting out urine (pee) or stool (poop)."),
+        staff_label=_("Saddle numbness or bladder/bowel change"),
+    ),
+    Question(
+        "foot_weakness",
+        "red_flags",
+        "bool",
+        label=_("Is your foot or ankle newly weak? For example, does your foot drag or slap?"),
+        staff_label=_("New foot weakness"),
+    ),
+    Question(
+        "night_pain",
+        "red_flags",
+        "bool",
+        label=_(
+            "Do you have pain at night or at rest that does not get better "
+            "when you change position?"
+        ),
+        staff_label=_("Night or rest pain"),
+    ),
+    Question(
+        "weight_loss",
+        "red_flags",
+        "bool",
+        label=_("Have you lost weight without trying, or had night sweats?"),
+        help_text=_("Night sweats means waking up wet with sweat."),
+        staff_label=_("Weight loss or night sweats"),
+    ),
+    Question(
+        "cancer",
+        "red_flags",
+        "choice",
+        label=_("Have you had cancer?"),
+        staff_label=_("Cancer"),
+        choices=(
+            ("none", _("No, not in the past 5 years")),
+            ("past_5y", _("Yes, treated in the past 5 years")),
+            ("current", _("Yes, I have cancer now (treated or not)")),
+        ),
+    ),
+    Question(
+        "inflammatory_signs",
+        "red_flags",
+        "multi",
+        label=_("Do any of these apply to you?"),
+        help_text=_("Choose all that apply, or “None of these”."),
+        staff_label=_("Inflammatory features"),
+        choices=(
+            ("back_stiffness", _("Back stiffness that gets better with exercise, from before 45")),
+            ("swollen_joints", _("Other swollen joints")),
+            ("sausage_toe", _("A whole toe swollen like a sausage")),
+            ("psoriasis", _("Psoriasis (a skin problem with red, scaly patches)")),
+            ("bowel_disease", _("Crohn's disease or ulcerative colitis (bowel diseases)")),
+            ("eye_inflammation", _("Eye inflammation (uveitis): a red, painful eye")),
+            ("recent_infection", _("A stomach, bladder or genital infection in the past month")),
+            ("family_history", _("A relative with spondylitis (spine arthritis) or psoriasis")),
+            ("none", _("None of these")),
+        ),
+    ),
+    Question(
+        "diabetes",
+        "red_flags",
+        "bool",
+        label=_("Do you have diabetes?"),
+        staff_label=_("Diabetes"),
+    ),
+    Question(
+        "numb_feet",
+        "red_flags",
+        "bool",
+        label=_("Is the feeling in your feet reduced?"),
+        help_text=_("For example, your feet feel numb or you can't feel a light touch well."),
+        staff_label=_("Reduced feeling in feet"),
+        when=Condition("diabetes", "equals", True, description=_("you have diabetes")),
+    ),
+)
+
+_NEEDLING = (
+    Question(
+        "needle_willing",
+        "needling",
+        "choice",
+        label=_("Are you willing to have fine needles put in your skin as part of treatment?"),
+        help_text=_(
+            "Dry needling uses very thin needles, with no medicine in them, "
+            "to treat tight and painful muscles."
+        ),
+        staff_label=_("Willing to be needled"),
+        choices=(("yes", _("Yes")), ("unsure", _("Not sure")), ("no", _("No"))),
+    ),
+    Question(
+        "needle_fear",
+        "needling",
+        "choice",
+        label=_("How do you feel about needles?"),
+        staff_label=_("Needle fear"),
+        choices=(
+            ("none", _("I am fine with needles")),
+            ("anxious", _("A bit nervous")),
+            ("phobia", _("Very afraid (a phobia)")),
+            ("fainted", _("I have fainted with needles, shots or blood tests")),
+        ),
+    ),
+    Question(
+        "lymphoedema",
+        "needling",
+        "bool",
+        label=_(
+            "Do you have long-term swelling (lymphedema) of the painful leg, "
+            "or were lymph nodes taken out of your groin on that side?"
+        ),
+        help_text=_(
+            "Lymphedema is swelling that stays because fluid does not drain well. "
+            "Lymph nodes are small glands; surgeons sometimes remove them."
+        ),
+        staff_label=_("Lymphoedema"),
+    ),
+    Question(
+        "skin_problem_at_site",
+        "needling",
+        "bool",
+        label=_(
+            "Where it hurts, do you have a cut, infection, rash, eczema, psoriasis flare, "
+            "varicose veins or numb skin?"
+        ),
+        help_text=_("Varicose veins are swollen, twisted veins you can see under the skin."),
+        staff_label=_("Skin problem at site"),
+    ),
+    Question(
+        "blood_thinners",
+        "needling",
+        "bool",
+        label=_("Do you take a blood thinner?"),
+        help_text=_(
+            "For example: warfarin (Coumadin), apixaban (Eliquis), rivaroxaban (Xarelto), "
+            "clopidogrel (Plavix), or aspirin every day."
+        ),
+        staff_label=_("Blood thinners"),
+    ),
+    Question(
+        "bleeding_disorder",
+        "needling",
+        "bool",
+        label=_("Has a doctor told you that you have a bleeding disorder?"),
+        help_text=_(
+            "For example, hemophilia or von Willebrand disease, "
+            "where the blood does not clot as it should."
+        ),
+        staff_label=_("Bleeding disorder"),
+    ),
+    Question(
+        "pregnant",
+        "needling",
+        "choice",
+        label=_("Are you pregnant, maybe pregnant, or trying to get pregnant?"),
+        staff_label=_("Pregnancy"),
+        choices=(
+            ("no", _("No")),
+            ("yes", _("Yes")),
+            ("possibly", _("Maybe, or trying to get pregnant")),
+            ("not_applicable", _("This does not apply to me")),
+        ),
+    ),
+    Question(
+        "immunosuppressed",
+        "needling",
+        "bool",
+        label=_("Is your immune system weak?"),
+        help_text=_(
+            "For example, because of chemotherapy, transplant medicines, biologic medicines, "
+            "steroid pills taken for a long time, or HIV."
+        ),
+        staff_label=_("Immunosuppressed"),
+    ),
+    Question(
+        "epilepsy",
+        "needling",
+        "choice",
+        label=_("Do you have seizures (epilepsy)?"),
+        help_text=_("Controlled means treatment stops your seizures."),
+        staff_label=_("Epilepsy"),
+        choices=(
+            ("none", _("No")),
+            ("controlled", _("Yes, and they are controlled")),
+            ("uncontrolled", _("Yes, and they are not controlled")),
+        ),
+    ),
+    Question(
+        "metal_allergy",
+        "needling",
+        "bool",
+        label=_("Are you allergic to nickel, chromium or stainless steel?"),
+        help_text=_("For example, cheap jewelry or a belt buckle gives you a rash."),
+        staff_label=_("Metal allergy"),
+    ),
+    Question(
+        "implanted_device",
+        "needling",
+        "bool",
+        label=_(
+            "Do you have a pacemaker, defibrillator, nerve stimulator or another "
+            "electrical device inside your body?"
+        ),
+        staff_label=_("Implanted electrical device"),
+    ),
+    Question(
+        "heart_valve",
+        "needling",
+        "bool",
+        label=_(
+            "Do you have heart-valve disease or an artificial heart valve, "
+            "or have you had endocarditis?"
+        ),
+        help_text=_("Endocarditis is an infection inside the heart."),
+        staff_label=_("Heart valve or endocarditis"),
+    ),
+    Question(
+        "poor_circulation",
+        "needling",
+        "bool",
+        label=_("Do you have poor blood flow in your legs?"),
+        help_text=_(
+            "For example, peripheral artery disease, or leg pain when you walk "
+            "that stops when you rest (claudication)."
+        ),
+        staff_label=_("Poor circulation"),
+    ),
+    Question(
+        "foot_surgery",
+        "needling",
+        "bool",
+        label=_(
+            "Have you had surgery, a joint replacement, or metal plates or screws "
+            "in your foot or ankle?"
+        ),
+        staff_label=_("Foot or ankle surgery or hardware"),
+    ),
+    Question(
+        "needling_reaction",
+        "needling",
+        "bool",
+        label=_("Have you had a bad reaction to acupuncture or dry needling before?"),
+        staff_label=_("Previous needling reaction"),
+    ),
+    Question(
+        "medications",
+        "needling",
+        "text",
+        label=_("What medicines do you take now?"),
+        help_text=_("You can skip this. Include pills, shots, creams and supplements."),
+        staff_label=_("Medications"),
+        required=False,
+        max_length=1000,
+    ),
+)
+
+_CONSENT = (
+    Question(
+        "consent_privacy",
+        "consent",
+        "bool",
+        label=_("I agree that the clinic may store and use my answers to arrange my care."),
+        help_text=_("Our privacy notice explains how we keep your information safe."),
+        staff_label=_("Privacy consent"),
+        must_be_true=True,
+    ),
+    Question(
+        "consent_risks",
+        "consent",
+        "bool",
+        label=_("I have read what dry needling involves and what its risks are."),
+        help_text=_(
+            "Bruising, a little bleeding, or soreness for a day or two are common: "
+            "about 1 treatment in 5 to 1 in 3 has a small effect like this that soon goes away. "
+            "Infection is rare. Serious problems are very rare "
+            "(fewer than 1 in 1,000 treatments)."
+        ),
+        staff_label=_("Risks consent"),
+        must_be_true=True,
+    ),
+    Question(
+        "consent_accurate",
+        "consent",
+        "bool",
+        label=_("My answers are true, as far as I know."),
+        staff_label=_("Answers accurate"),
+        must_be_true=True,
+    ),
+    Question(
+        "signature",
+        "consent",
+        "text",
+        label=_("Type your full name to sign."),
+        help_text=_("This is your signature. We save it with the date and time you sign."),
+        staff_label=_("Signature"),
+        max_length=200,
+    ),
+)
+
+SECTIONS: tuple[Section, ...] = (
+    Section("about", _("About you"), _ABOUT),
+    Section("pain", _("Your heel pain"), _PAIN),
+    Section("red_flags", _("Other symptoms"), _RED_FLAGS),
+    Section("needling", _("Needling safety"), _NEEDLING),
+    Section("consent", _("Consent"), _CONSENT),
+)
+SECTIONS_BY_CODE: dict[str, Section] = {s.code: s for s in SECTIONS}
+QUESTIONS: dict[str, Question] = {q.code: q for s in SECTIONS for q in s.questions}
+SCREENED_SECTIONS: tuple[SectionCode, ...] = ("about", "pain", "red_flags", "needling")
+# In the `screen` command's mode (contact_required=False) only these `about` codes are required.
+CONTACT_OPTIONAL_REQUIRED = frozenset({"date_of_birth", "completed_by"})
+
+# Error messages: plain language, shown to patients by the form and to staff by `screen`.
+MSG_REQUIRED = _("Please answer this question.")
+MSG_NULL = _("An empty value (null) is not an answer. Leave the question out instead.")
+MSG_UNKNOWN = _("This is not a question on our form.")
+MSG_NOT_APPLICABLE = _("Leave this out: it only applies when %(condition)s.")
+MSG_TEXT = _("Please type your answer as text.")
+MSG_TOO_LONG = _("Please use at most %(max)d characters (you used %(count)d).")
+MSG_EMAIL = _("Please enter a valid email address, like name@example.com.")
+MSG_PHONE_CHARS = _("Please use only numbers, spaces and + - ( ) in a phone number.")
+MSG_PHONE_DIGITS = _("A phone number needs at least 7 digits.")
+MSG_DATE = _("Please enter a real date as year-month-day, like 1980-04-23.")
+MSG_DATE_FUTURE = _("This date can't be later than %(date)s.")
+MSG_AGE = _("Please check this date: it gives an age over %(max)d years.")
+MSG_BOOL = _("Please answer Yes or No.")
+MSG_MUST_BE_TRUE = _("You need to agree to this to go on.")
+MSG_CHOICE = _("Please choose one of the options.")
+MSG_MULTI = _("Please choose one or more of the options.")
+MSG_MULTI_EMPTY = _("Please choose at least one option, or “None of these”.")
+MSG_MULTI_REPEATED = _("Please choose each option only once.")
+MSG_MULTI_NONE = _("“None of these” can't be chosen together with other options.")
+MSG_INT = _("Please enter a whole number, like 7.")
+MSG_DECIMAL = _("Please enter a number, like 72 or 72.5.")
+MSG_DECIMAL_PLACES = _("Please use at most one digit after the decimal point.")
+MSG_RANGE = _("Please enter a number from %(min)s to %(max)s.")
+MSG_WORST_BELOW_AVERAGE = _("Your worst pain can't be lower than your average pain (%(average)d).")
+
+_PHONE_CHARS = frozenset("0123456789 +-()")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_email_validator = EmailValidator()
+
+
+class _NotAnswered:
+    """Marks a text answer that is empty after stripping: the same as leaving it out."""
+
+
+_NOT_ANSWERED = _NotAnswered()
+
+
+def _clean_text(q: Question, value: object, sd: date) -> tuple[object, list[str]]:
+    if not isinstance(value, str):
+        return None, [str(MSG_TEXT)]
+    value = value.strip()
+    if not value:
+        return _NOT_ANSWERED, []
+    if q.max_length is not None and len(value) > q.max_length:
+        return None, [str(MSG_TOO_LONG) % {"max": q.max_length, "count": len(value)}]
+    return value, []
+
+
+def _clean_email(q: Question, value: object, sd: date) -> tuple[object, list[str]]:
+    value, errors = _clean_text(q, value, sd)
+    if errors or value is _NOT_ANSWERED:
+        return value, errors
+    try:
+        _email_validator(str(value))
+    except ValidationError:
+        return None, [str(MSG_EMAIL)]
+    return value, []
+
+
+def _clean_phone(q: Question, value: object, sd: date) -> tuple[object, list[str]]:
+    value, errors = _clean_text(q, value, sd)
+    if errors or value is _NOT_ANSWERED:
+        return value, errors
+    assert isinstance(value, str)
+    if not _PHONE_CHARS.issuperset(value):
+        return None, [str(MSG_PHONE_CHARS)]
+    if sum(c.isdigit() for c in value) < 7:
+        return None, [str(MSG_PHONE_DIGITS)]
+    return value, []
+
+
+def parse_date(value: object) -> date | None:
+    """Return the date for a strict `YYYY-MM-DD` string, else None (other ISO forms too)."""
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _clean_date(q: Question, value: object, sd: date) -> tuple[object, list[str]]:
+    parsed = parse_date(value)
+    if parsed is None:
+        return None, [str(MSG_DATE)]
+    if parsed > sd:
+        return None, [str(MSG_DATE_FUTURE) % {"date": sd.isoformat()}]
+    if q.max_age is not None and age_on(parsed, sd) > q.max_age:
+        return None, [str(MSG_AGE) % {"max": q.max_age}]
+    return value, []
+
+
+def _clean_bool(q: Question, value: object, sd: date) -> tuple[object, list[str]]:
+    if type(value) is not bool:
+        return None, [str(MSG_BOOL)]
+    if q.must_be_true and not value:
+        return None, [str(MSG_MUST_BE_TRUE)]
+    return value, []
+
+
+def _clean_choice(q: Question, value: object, sd: date) -> tuple[object, list[str]]:
+    if not isinstance(value, str) or value not in q.choice_values:
+        return None, [str(MSG_CHOICE)]
+    return value, []
+
+
+def _clean_multi(q: Question, value: object, sd: date) -> tuple[object, list[str]]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and v in q.choice_values for v in value
+    ):
+        return None, [str(MSG_MULTI)]
+    if not value:
+        return None, [str(MSG_MULTI_EMPTY)]
+    errors = []
+    if len(set(value)) != len(value):
+        errors.append(str(MSG_MULTI_REPEATED))
+    if NONE_VALUE in q.choice_values and NONE_VALUE in value and len(set(value)) > 1:
+        errors.append(str(MSG_MULTI_NONE))
+    return (None, errors) if errors else (list(value), [])
+
+
+def _range_errors(q: Question, value: Number) -> list[str]:
+    if (q.min_value is not None and value < q.min_value) or (
+        q.max_value is not None and value > q.max_value
+    ):
+        return [str(MSG_RANGE) % {"min": q.min_value, "max": q.max_value}]
+    return []
+
+
+def _clean_int(q: Question, value: object, sd: date) -> tuple[object, list[str]]:
+    # type() rather than isinstance(): bool is an int subclass and true is not 1 here.
+    if type(value) is not int:
+        return None, [str(MSG_INT)]
+    return value, _range_errors(q, value)
+
+
+def _clean_decimal(q: Question, value: object, sd: date) -> tuple[object, list[str]]:
+    if type(value) is int:
+        return value, _range_errors(q, value)
+    if type(value) is not float or not math.isfinite(value):
+        return None, [str(MSG_DECIMAL)]
+    # The float nearest a number written with one decimal place rounds to itself.
+    if round(value, 1) != value:
+        return None, [str(MSG_DECIMAL_PLACES)]
+    return value, _range_errors(q, value)
+
+
+_CLEANERS = {
+    "text": _clean_text,
+    "email": _clean_email,
+    "phone": _clean_phone,
+    "date": _clean_date,
+    "bool": _clean_bool,
+    "choice": _clean_choice,
+    "multi": _clean_multi,
+    "int": _clean_int,
+    "decimal": _clean_decimal,
+}
+
+
+@lru_cache(maxsize=64)
+def _questions_of(sections: tuple[str, ...]) -> tuple[Question, ...]:
+    unknown = [s for s in sections if s not in SECTIONS_BY_CODE]
+    if unknown:
+        raise ValueError(f"unknown sections: {unknown}")
+    return tuple(q for s in SECTIONS if s.code in sections for q in s.questions)
+
+
+def _is_required(q: Question, contact_required: bool) -> bool:
+    if not q.required:
+        return False
+    return contact_required or q.section != "about" or q.code in CONTACT_OPTIONAL_REQUIRED
+
+
+def validate_answers(
+    data: Mapping[str, object],
+    *,
+    screening_date: date,
+    sections: Iterable[str] = SCREENED_SECTIONS,
+    contact_required: bool = True,
+) -> tuple[dict[str, object], dict[str, list[str]]]:
+    """Check raw JSON-native answers against the catalogue; return (cleaned, errors by code).
+
+    Only codes of `sections` are validated and returned; codes of other sections are ignored
+    (neither checked nor copied), so a caller validating one form step or the `screen` command
+    (which ignores `consent`) can pass the whole dict. A key that is no code of any section is
+    an error under its own name, so a caller with extra keys of its own (the command's `as_of`)
+    removes them first. `contact_required=False` is the command's mode: in `about` only
+    date_of_birth, completed_by and (when its condition holds) representative_name are required.
+    The cleaned dict holds only valid answers, JSON-native (dates stay `YYYY-MM-DD`, text is
+    stripped and an empty text is left out); it is meaningful only when errors is empty.
+    """
+    cleaned: dict[str, object] = {}
+    errors: dict[str, list[str]] = {}
+    for q in _questions_of(tuple(sections)):
+        code = q.code
+        if code in data:
+            value = data[code]
+            if value is None:
+                errors[code] = [str(MSG_NULL)]
+            else:
+                value, problems = _CLEANERS[q.kind](q, value, screening_date)
+                if problems:
+                    errors[code] = problems
+                elif value is not _NOT_ANSWERED:
+                    cleaned[code] = value
+        answered = code in cleaned or code in errors
+        if q.when is not None:
+            # C is evaluated only on a valid answer; the catalogue puts it earlier in the section.
+            depends_on = q.when.code
+            if depends_on not in cleaned:
+                continue
+            if q.when.holds(cleaned[depends_on]):
+                if not answered:
+                    errors[code] = [str(MSG_REQUIRED)]
+            elif answered:
+                cleaned.pop(code, None)
+                errors[code] = [str(MSG_NOT_APPLICABLE) % {"condition": q.when.description}]
+        elif not answered and _is_required(q, contact_required):
+            errors[code] = [str(MSG_REQUIRED)]
+
+    average, worst = cleaned.get("nprs_average"), cleaned.get("nprs_worst")
+    if isinstance(average, int) and isinstance(worst, int) and worst < average:
+        del cleaned["nprs_worst"]
+        errors["nprs_worst"] = [str(MSG_WORST_BELOW_AVERAGE) % {"average": average}]
+
+    for key in data:
+        if key not in QUESTIONS:
+            errors[str(key)] = [str(MSG_UNKNOWN)]
+    return cleaned, errors
+
+
+def is_shown(question: Question, answers: Mapping[str, object]) -> bool:
+    """Whether the question applies given the answers so far (its condition, if any, holds)."""
+    if question.when is None:
+        return True
+    code = question.when.code
+    return code in answers and question.when.holds(answers[code])
+
+
+def display_value(code: str, value: object) -> str:
+    """A plain-language rendering of a stored answer, for staff pages, review pages and CSV.
+
+    An unanswered question (None) gives ""; a code or value no longer in the catalogue is shown
+    as stored rather than hidden.
+    """
+    if value is None:
+        return ""
+    q = QUESTIONS.get(code)
+    if q is None:
+        return str(value)
+    if q.kind == "bool" and type(value) is bool:
+        return gettext("Yes") if value else gettext("No")
+    if q.kind == "choice" and isinstance(value, str):
+        return q.choice_label(value)
+    if q.kind == "multi" and isinstance(value, list):
+        return "; ".join(q.choice_label(str(v)) for v in value)
+    if q.kind == "date":
+        parsed = parse_date(value)
+        return date_format(parsed, "DATE_FORMAT") if parsed else str(value)
+    return str(value)
+
+
+class _PostData(Protocol):
+    def get(self, key: str, default: str | None = None, /) -> str | None: ...
+    def getlist(self, key: str) -> list[str]: ...
+
+
+_INT_RE = re.compile(r"[+-]?\d{1,18}", re.ASCII)
+_NUMBER_RE = re.compile(r"[+-]?\d{1,18}(\.\d{1,18})?", re.ASCII)
+_POSTED_BOOLS = {"true": True, "false": False}
+
+
+def answers_from_post(post: _PostData, *, section: str) -> dict[str, object]:
+    """Turn one form step's POST (e.g. a QueryDict) into JSON-native answers for validation.
+
+    This only converts, never judges: a value it cannot convert is passed on as the string it
+    was, so `validate_answers` reports it. Empty fields are left out (not answered). Yes/no
+    radios post "true" / "false"; multi questions post one value per ticked box.
+    """
+    answers: dict[str, object] = {}
+    for q in SECTIONS_BY_CODE[section].questions:
+        if q.kind == "multi":
+            values = post.getlist(q.code)
+            if values:
+                answers[q.code] = values
+            continue
+        raw = post.get(q.code)
+        if raw is None or not raw.strip():
+            continue
+        stripped = raw.strip()
+        if q.kind == "bool":
+            answers[q.code] = _POSTED_BOOLS.get(stripped, raw)
+        elif q.kind == "int" and _INT_RE.fullmatch(stripped):
+            answers[q.code] = int(stripped)
+        elif q.kind in ("int", "decimal") and _NUMBER_RE.fullmatch(stripped):
+            # "7.0" for an int becomes 7.0 so that the validator names the real problem.
+            answers[q.code] = float(stripped) if "." in stripped else int(stripped)
+        else:
+            answers[q.code] = raw
+    return answers

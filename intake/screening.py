@@ -1,0 +1,652 @@
+"""Triage rules of SCREENING.md: one valid answer set in, an outcome and its findings out."""
+
+# Pure on purpose: no ORM, no request, no settings import. Callers pass the Policy in.
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise = str | _StrPromise
+
+# Bump whenever any rule, its order or its condition changes (tests hold ids and version together).
+RULESET_VERSION = "2026.11.1"
+
+Outcome = Literal["urgent", "refer", "no_needling", "review", "eligible"]
+Advice = Literal["now", "today"]
+OUTCOMES: tuple[Outcome, ...] = ("urgent", "refer", "no_needling", "review", "eligible")
+SEVERITY: dict[str, int] = {outcome: rank for rank, outcome in enumerate(OUTCOMES)}
+
+# Upper limit of each pain_duration band in weeks; None = no upper limit.
+DURATION_UPPER_WEEKS: dict[str, int | None] = {
+    "lt_2w": 2,
+    "2w_6w": 6,
+    "6w_3m": 13,
+    "3m_6m": 26,
+    "6m_12m": 52,
+    "gt_12m": None,
+}
+
+# Answers that exist only when their condition holds; absent, they read as false in every rule.
+CONDITIONAL_CODES = frozenset(
+    {"representative_name", "last_steroid_injection", "puncture_worsening", "numb_feet"}
+)
+
+
+def age_on(born: date, on: date) -> int:
+    """Age in whole years on a date; someone born on 29 February ages on 1 March in other years."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The clinic's adjustable thresholds (Django settings SCREENING_*), frozen into each result."""
+
+    min_duration_weeks: int = 6
+    steroid_window_weeks: int = 12
+    age_of_majority: int = 18
+
+    @classmethod
+    def from_settings(cls, settings_obj: object) -> Policy:
+        """Read the SCREENING_* values from a settings object (passed in to keep this pure)."""
+        return cls(
+            min_duration_weeks=int(getattr(settings_obj, "SCREENING_MIN_DURATION_WEEKS", 6)),
+            steroid_window_weeks=int(getattr(settings_obj, "SCREENING_STEROID_WINDOW_WEEKS", 12)),
+            age_of_majority=int(getattr(settings_obj, "SCREENING_AGE_OF_MAJORITY", 18)),
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "min_duration_weeks": self.min_duration_weeks,
+            "steroid_window_weeks": self.steroid_window_weeks,
+            "age_of_majority": self.age_of_majority,
+        }
+
+
+class Facts(dict[str, Any]):
+    """The answers as the rules read them, plus the derived terms of SCREENING.md."""
+
+    __slots__ = ("age", "n_inflam", "duration_weeks", "steroid_days", "policy")
+    age: int
+    n_inflam: int
+    duration_weeks: int | None  # upper limit of the pain_duration band
+    steroid_days: int | None  # days from last_steroid_injection to the screening date
+    policy: Policy
+
+    def __missing__(self, code: str) -> Any:
+        # Only conditional answers may be absent; any other missing code is a bug, not a "no".
+        if code in CONDITIONAL_CODES:
+            return False
+        raise KeyError(code)
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def facts_for(answers: Mapping[str, object], *, screening_date: date, policy: Policy) -> Facts:
+    facts = Facts(answers)
+    facts.policy = policy
+    facts.age = age_on(_as_date(facts["date_of_birth"]), screening_date)
+    facts.n_inflam = len([sign for sign in facts["inflammatory_signs"] if sign != "none"])
+    facts.duration_weeks = DURATION_UPPER_WEEKS[facts["pain_duration"]]
+    injected = facts.get("last_steroid_injection")
+    facts.steroid_days = (screening_date - _as_date(injected)).days if injected else None
+    return facts
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One triage rule: fires when `condition` holds for the facts; `source` names its evidence."""
+
+    id: str
+    outcome: Outcome
+    condition: Callable[[Facts], object]
+    reason: StrOrPromise  # staff-facing: what was reported and why it matters
+    source: str
+    advice: Advice | None = None  # urgent rules only
+    safety_advice: StrOrPromise | None = None  # patient-facing, urgent rules only
+
+
+_NOW = _("Call 911 or go to the nearest emergency room now. Do not wait for our call.")
+_TODAY = _(
+    "Please get seen by a doctor today, at an urgent care center or an emergency room. "
+    "Do not wait for our call. If it gets worse, call 911."
+)
+# Shown when a stored finding's rule is no longer in RULES (an older ruleset).
+SAFETY_ADVICE_BY_LEVEL: dict[str, StrOrPromise] = {"now": _NOW, "today": _TODAY}
+
+
+def _urgent(
+    id: str,
+    condition: Callable[[Facts], object],
+    *,
+    advice: Advice,
+    reason: StrOrPromise,
+    told: StrOrPromise,
+    source: str,
+) -> Rule:
+    # Patient text = what they told us + where to go; it never names a diagnosis.
+    level = _NOW if advice == "now" else _TODAY
+    return Rule(id, "urgent", condition, reason, source, advice, format_lazy("{} {}", told, level))
+
+
+RULES: tuple[Rule, ...] = (
+    # --- urgent ---
+    _urgent(
+        "infection_signs",
+        lambda f: f["fever_unwell"] and f["hot_red_swollen"],
+        advice="now",
+        reason=_("Fever with a hot, red or swollen foot: possible infection or septic joint."),
+        told=_("You told us you have a fever and a hot, red or swollen foot."),
+        source="NHS red-flag pathways; Queensland Health referral criteria",
+    ),
+    _urgent(
+        "diabetic_foot_wound",
+        lambda f: f["diabetes"] and f["wound_or_ulcer"],
+        advice="today",
+        reason=_("Diabetes with a foot wound or ulcer: active diabetic foot problem."),
+        told=_("You told us you have diabetes and a wound or sore on your foot."),
+        source="NICE NG19 (diabetic foot problems)",
+    ),
+    _urgent(
+        "wound_with_fever",
+        lambda f: f["wound_or_ulcer"] and f["fever_unwell"],
+        advice="now",
+        reason=_("Foot wound with fever: possible deep infection."),
+        told=_("You told us you have a wound on your foot and a fever."),
+        source="SCREENING.md clinical consensus (deep infection)",
+    ),
+    _urgent(
+        "puncture_infection_signs",
+        lambda f: f["puncture_wound"] and (f["puncture_worsening"] or f["fever_unwell"]),
+        advice="today",
+        reason=_(
+            "Sole puncture in the last 2 weeks with worsening pain or fever: "
+            "possible deep infection (osteomyelitis risk)."
+        ),
+        told=_(
+            "You told us something sharp went into your foot and the pain is getting worse "
+            "or you have a fever."
+        ),
+        source="SCREENING.md clinical consensus (osteomyelitis after puncture)",
+    ),
+    _urgent(
+        "fever_immunosuppressed",
+        lambda f: f["fever_unwell"] and f["immunosuppressed"],
+        advice="now",
+        reason=_("Fever with a weakened immune system: possible serious infection."),
+        told=_("You told us you have a fever and a weak immune system."),
+        source="SCREENING.md clinical consensus (febrile immunosuppression)",
+    ),
+    _urgent(
+        "charcot_signs",
+        lambda f: f["diabetes"] and f["hot_red_swollen"] and not f["fever_unwell"],
+        advice="today",
+        reason=_(
+            "Diabetes with a hot, red or swollen foot: possible Charcot foot; "
+            "treat as Charcot until shown otherwise."
+        ),
+        told=_("You told us you have diabetes and a hot, red or swollen foot."),
+        source="NICE NG19 (hot swollen diabetic foot)",
+    ),
+    _urgent(
+        "cannot_bear_weight",
+        lambda f: not f["can_bear_weight"],
+        advice="today",
+        reason=_("Cannot bear weight and take four steps: possible fracture."),
+        told=_("You told us you cannot stand on your foot and take four steps."),
+        source="Ottawa ankle and foot rules (inability to bear weight)",
+    ),
+    _urgent(
+        "achilles_rupture_signs",
+        lambda f: f["achilles_pop"],
+        advice="today",
+        reason=_(
+            "Sudden pop or snap at the back of the heel with weak push-off: possible Achilles "
+            "rupture; delay past 24 h worsens options; walking does not rule it out."
+        ),
+        told=_(
+            "You told us you felt a sudden pop or snap at the back of your heel or calf. "
+            "Being able to walk does not mean it is minor."
+        ),
+        source="BJGP 2015 (missed Achilles rupture)",
+    ),
+    _urgent(
+        "dvt_signs",
+        lambda f: f["calf_swelling"],
+        advice="today",
+        reason=_("New swollen, warm, red or tender calf or leg: possible deep-vein thrombosis."),
+        told=_(
+            "You told us one calf or leg has become swollen, warm, red or sore. "
+            "If you get short of breath or have chest pain, call 911 at once."
+        ),
+        source="NICE NG158 (suspected DVT: same-day assessment)",
+    ),
+    _urgent(
+        "ischaemia_signs",
+        lambda f: f["cold_pale_foot"],
+        advice="now",
+        reason=_(
+            "Foot colder, paler, bluer or darker, or rest pain: possible loss of blood supply."
+        ),
+        told=_("You told us your foot or toes have become colder, paler, bluer or darker."),
+        source="SCREENING.md clinical consensus (acute limb ischaemia)",
+    ),
+    _urgent(
+        "cauda_equina_signs",
+        lambda f: f["saddle_or_bladder"],
+        advice="now",
+        reason=_("New saddle numbness or bladder/bowel change: possible cauda equina compression."),
+        told=_(
+            "You told us about new numbness between your legs or new trouble "
+            "with your bladder or bowels."
+        ),
+        source="SCREENING.md clinical consensus (cauda equina syndrome)",
+    ),
+    _urgent(
+        "neurological_deficit",
+        lambda f: f["foot_weakness"],
+        advice="today",
+        reason=_("New foot or ankle weakness (foot drop): needs same-day assessment."),
+        told=_("You told us your foot or ankle has become weak."),
+        source="SCREENING.md clinical consensus (new motor deficit)",
+    ),
+    # --- refer ---
+    Rule(
+        "serious_pathology_signs",
+        "refer",
+        lambda f: f["night_pain"] or f["weight_loss"],
+        _(
+            "Night or rest pain, or unexplained weight loss: points away from plantar fasciitis "
+            "(tumour, infection, systemic disease)."
+        ),
+        "BMJ Best Practice (plantar fasciitis: pain eases with rest)",
+    ),
+    Rule(
+        "active_cancer",
+        "refer",
+        lambda f: f["cancer"] == "current",
+        _("Current cancer: heel pain needs medical assessment; no needling near a tumour."),
+        "SCREENING.md clinical consensus",
+    ),
+    Rule(
+        "currently_unwell",
+        "refer",
+        lambda f: (
+            f["fever_unwell"]
+            and not f["hot_red_swollen"]
+            and not f["wound_or_ulcer"]
+            and not f["puncture_wound"]
+            and not f["immunosuppressed"]
+        ),
+        _("Fever or acutely unwell: a bar to needling now; fever needs a medical look."),
+        "SCREENING.md clinical consensus (acute illness)",
+    ),
+    Rule(
+        "stress_fracture_signs",
+        "refer",
+        lambda f: f["load_increase"] and (f["can_hop"] == "no" or not f["eases_with_rest"]),
+        _(
+            "Load increase with inability to hop or pain not eased by rest: possible calcaneal "
+            "stress fracture; imaging before needling."
+        ),
+        "AAFP Heel Pain (Tu 2018)",
+    ),
+    Rule(
+        "inflammatory_arthritis_signs",
+        "refer",
+        lambda f: f.n_inflam >= 2 or (f.n_inflam >= 1 and f["pain_side"] == "both"),
+        _(
+            "Spondyloarthritis features (two or more, or one with pain in both heels): "
+            "possible inflammatory arthritis."
+        ),
+        "APTA/JOSPT heel pain CPG 2014 (Martin et al.)",
+    ),
+    Rule(
+        "hot_swollen_foot",
+        "refer",
+        lambda f: f["hot_red_swollen"] and not f["fever_unwell"] and not f["diabetes"],
+        _("Hot, red or swollen foot without fever: inflammation or gout needs a medical look."),
+        "SCREENING.md clinical consensus",
+    ),
+    Rule(
+        "open_wound",
+        "refer",
+        lambda f: f["wound_or_ulcer"] and not f["diabetes"] and not f["fever_unwell"],
+        _("Open wound or ulcer on the foot: needs wound care before anything else."),
+        "SCREENING.md clinical consensus",
+    ),
+    # --- no_needling ---
+    Rule(
+        "declines_needling",
+        "no_needling",
+        lambda f: f["needle_willing"] == "no",
+        _("Does not want needling."),
+        "Consent to treatment",
+    ),
+    Rule(
+        "needle_phobia",
+        "no_needling",
+        lambda f: f["needle_fear"] == "phobia",
+        _("Needle phobia: absolute contraindication to dry needling."),
+        "Dry-needling safety guidance (needle phobia)",
+    ),
+    Rule(
+        "cannot_consent",
+        "no_needling",
+        lambda f: f["completed_by"] == "carer",
+        _("Completed by a carer for an adult who cannot consent alone."),
+        "Consent to treatment (capacity)",
+    ),
+    Rule(
+        "lymphoedema",
+        "no_needling",
+        lambda f: f["lymphoedema"],
+        _("Lymphoedema or groin node removal on the painful side: needling risks cellulitis."),
+        "Dry-needling safety guidance (lymphoedema)",
+    ),
+    Rule(
+        "skin_problem_at_site",
+        "no_needling",
+        lambda f: f["skin_problem_at_site"],
+        _("Broken, infected or numb skin or varicose veins at the site."),
+        "Dry-needling safety guidance (local skin lesions)",
+    ),
+    Rule(
+        "insensate_foot",
+        "no_needling",
+        lambda f: f["numb_feet"],
+        _("Diabetes with reduced feeling in the feet: no needling into insensate skin."),
+        "Dry-needling safety guidance (insensate skin); NICE NG19",
+    ),
+    Rule(
+        "bleeding_disorder",
+        "no_needling",
+        lambda f: f["bleeding_disorder"],
+        _("Diagnosed bleeding disorder: only with the patient's physician's agreement."),
+        "Dry-needling safety guidance (bleeding disorders)",
+    ),
+    Rule(
+        "uncontrolled_epilepsy",
+        "no_needling",
+        lambda f: f["epilepsy"] == "uncontrolled",
+        _("Uncontrolled epilepsy: seizures must be controlled first."),
+        "Dry-needling safety guidance (epilepsy)",
+    ),
+    # --- review ---
+    Rule(
+        "atypical_location",
+        "review",
+        lambda f: f["pain_location"] != "heel_bottom_inner",
+        _(
+            "Pain not at the inner underside of the heel: consider fat pad, Achilles, "
+            "tarsal tunnel or midfoot causes."
+        ),
+        "AAFP Heel Pain (Tu 2018)",
+    ),
+    Rule(
+        "atypical_pattern",
+        "review",
+        lambda f: f["first_step_pain"] == "no",
+        _("No first-step pain: the hallmark of plantar fasciitis is missing."),
+        "APTA/JOSPT heel pain CPG 2014",
+    ),
+    Rule(
+        "pain_not_eased_by_rest",
+        "review",
+        lambda f: not f["eases_with_rest"],
+        _("Pain does not settle with rest: plantar fasciitis pain usually does."),
+        "BMJ Best Practice (plantar fasciitis)",
+    ),
+    Rule(
+        "cannot_hop",
+        "review",
+        lambda f: f["can_hop"] == "no" and not f["load_increase"],
+        _("Cannot hop on the painful foot (no load change): possible stress fracture."),
+        "AAFP Heel Pain (Tu 2018)",
+    ),
+    Rule(
+        "nerve_symptoms",
+        "review",
+        lambda f: f["nerve_symptoms"] or f["radiating_back_pain"],
+        _("Nerve symptoms or pain radiating from the back: entrapment or a back source."),
+        "APTA/JOSPT heel pain CPG 2014 (differential diagnosis)",
+    ),
+    Rule(
+        "bilateral_pain",
+        "review",
+        lambda f: f["pain_side"] == "both",
+        _("Pain in both heels: more often systemic."),
+        "APTA/JOSPT heel pain CPG 2014",
+    ),
+    Rule(
+        "early_stage",
+        "review",
+        lambda f: f.duration_weeks is not None and f.duration_weeks <= f.policy.min_duration_weeks,
+        _("Short history: stepped care first (stretching, taping, education)."),
+        "Morrissey et al., BJSM 2021 (stepped care)",
+    ),
+    Rule(
+        "minor",
+        "review",
+        lambda f: f.age < f.policy.age_of_majority or f["completed_by"] == "parent_guardian",
+        _("Minor or completed by a parent/guardian: guardian consent; consider Sever's disease."),
+        "Consent to treatment; AAFP Heel Pain (Tu 2018) on Sever's disease",
+    ),
+    Rule(
+        "recent_steroid_injection",
+        "review",
+        lambda f: (
+            f.steroid_days is not None and 0 <= f.steroid_days <= 7 * f.policy.steroid_window_weeks
+        ),
+        _("Recent steroid injection in the heel: fat-pad atrophy and fascia rupture risk."),
+        "APTA/JOSPT heel pain CPG 2023 (Koc et al.)",
+    ),
+    Rule(
+        "needling_hesitant",
+        "review",
+        lambda f: f["needle_willing"] == "unsure" or f["needle_fear"] in ("anxious", "fainted"),
+        _("Unsure about needling, anxious, or has fainted with needles: treat lying down, gently."),
+        "Dry-needling safety guidance (vasovagal reactions)",
+    ),
+    Rule(
+        "blood_thinners",
+        "review",
+        lambda f: f["blood_thinners"],
+        _("Takes anticoagulants or antiplatelets: weigh bleeding risk case by case."),
+        "Pain Res Manag 2022 (dry needling and anticoagulation)",
+    ),
+    Rule(
+        "pregnancy",
+        "review",
+        lambda f: f["pregnant"] in ("yes", "possibly"),
+        _("Pregnant or possibly pregnant: avoid points at the ankle and foot used with caution."),
+        "Dry-needling safety guidance (pregnancy)",
+    ),
+    Rule(
+        "immunosuppressed",
+        "review",
+        lambda f: f["immunosuppressed"],
+        _("Weakened immune system: infection risk."),
+        "Dry-needling safety guidance (immunosuppression)",
+    ),
+    Rule(
+        "diabetes",
+        "review",
+        lambda f: f["diabetes"],
+        _("Diabetes: peripheral needling and healing risk."),
+        "NICE NG19; dry-needling safety guidance",
+    ),
+    Rule(
+        "poor_circulation",
+        "review",
+        lambda f: f["poor_circulation"],
+        _("Poor circulation in the legs: peripheral needling and healing risk."),
+        "Dry-needling safety guidance (peripheral arterial disease)",
+    ),
+    Rule(
+        "controlled_epilepsy",
+        "review",
+        lambda f: f["epilepsy"] == "controlled",
+        _("Controlled epilepsy."),
+        "Dry-needling safety guidance (epilepsy)",
+    ),
+    Rule(
+        "metal_allergy",
+        "review",
+        lambda f: f["metal_allergy"],
+        _("Allergy to nickel, chromium or stainless steel."),
+        "Dry-needling safety guidance (metal allergy)",
+    ),
+    Rule(
+        "implanted_device",
+        "review",
+        lambda f: f["implanted_device"],
+        _("Implanted electrical device: no electrical stimulation."),
+        "Dry-needling safety guidance (electrical devices)",
+    ),
+    Rule(
+        "heart_valve",
+        "review",
+        lambda f: f["heart_valve"],
+        _("Heart-valve disease, artificial valve or past endocarditis: endocarditis risk."),
+        "Dry-needling safety guidance (endocarditis)",
+    ),
+    Rule(
+        "foot_surgery",
+        "review",
+        lambda f: f["foot_surgery"],
+        _("Past foot or ankle surgery, joint replacement or hardware: avoid needling near it."),
+        "Dry-needling safety guidance (implants)",
+    ),
+    Rule(
+        "previous_needling_reaction",
+        "review",
+        lambda f: f["needling_reaction"],
+        _("Bad reaction to acupuncture or dry needling before."),
+        "Dry-needling safety guidance",
+    ),
+    Rule(
+        "cancer_history",
+        "review",
+        lambda f: f["cancer"] == "past_5y",
+        _("Cancer treated within the past 5 years."),
+        "SCREENING.md clinical consensus",
+    ),
+    Rule(
+        "puncture_wound",
+        "review",
+        lambda f: f["puncture_wound"] and not f["puncture_worsening"] and not f["fever_unwell"],
+        _("Sole puncture in the last 2 weeks, not worsening, no fever: watch for infection."),
+        "SCREENING.md clinical consensus",
+    ),
+    Rule(
+        "possible_inflammatory",
+        "review",
+        lambda f: f.n_inflam == 1 and f["pain_side"] != "both",
+        _("One feature of spondyloarthritis."),
+        "APTA/JOSPT heel pain CPG 2014 (Martin et al.)",
+    ),
+)
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+# Evaluating in severity order (stable: table order within one outcome) makes findings come out
+# sorted with no per-screening sort.
+_RULES_BY_SEVERITY = tuple(sorted(RULES, key=lambda rule: SEVERITY[rule.outcome]))
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    outcome: Outcome
+    reason: str
+    advice: Advice | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        data = {"rule": self.rule, "outcome": self.outcome, "reason": self.reason}
+        if self.advice is not None:
+            data["advice"] = self.advice
+        return data
+
+
+@dataclass(frozen=True)
+class Result:
+    """A screening result; stored with the submission as screened, never recomputed silently."""
+
+    outcome: Outcome
+    findings: tuple[Finding, ...]
+    ruleset: str
+    policy: Policy
+    screening_date: date
+
+    def as_dict(self, *, include_screening_date: bool = False) -> dict[str, object]:
+        """The `screen` command's JSON line; with the screening date added for storage."""
+        data: dict[str, object] = {
+            "outcome": self.outcome,
+            "ruleset": self.ruleset,
+            "policy": self.policy.as_dict(),
+            "findings": [finding.as_dict() for finding in self.findings],
+        }
+        if include_screening_date:
+            data["screening_date"] = self.screening_date.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, screening_date: date | None = None) -> Result:
+        """Rebuild a stored result; the date comes from `data` unless given."""
+        if screening_date is None:
+            screening_date = date.fromisoformat(data["screening_date"])
+        return cls(
+            outcome=data["outcome"],
+            findings=tuple(
+                Finding(f["rule"], f["outcome"], f["reason"], f.get("advice"))
+                for f in data["findings"]
+            ),
+            ruleset=data["ruleset"],
+            policy=Policy(**data["policy"]),
+            screening_date=screening_date,
+        )
+
+    @property
+    def advice(self) -> Advice | None:
+        """The most pressing advice level among the findings ("now" before "today")."""
+        levels = {f.advice for f in self.findings}
+        return "now" if "now" in levels else "today" if "today" in levels else None
+
+    def safety_advice(self) -> list[str]:
+        """Patient-facing safety texts of the urgent findings, in finding order, no repeats."""
+        texts: list[str] = []
+        for finding in self.findings:
+            if finding.advice is None:
+                continue
+            rule = RULES_BY_ID.get(finding.rule)
+            text = rule.safety_advice if rule is not None else None
+            text = str(text or SAFETY_ADVICE_BY_LEVEL[finding.advice])
+            if text not in texts:
+                texts.append(text)
+        return texts
+
+
+def screen(answers: Mapping[str, object], *, screening_date: date, policy: Policy) -> Result:
+    """Screen one valid answer set (as cleaned by questions.validate_answers)."""
+    facts = facts_for(answers, screening_date=screening_date, policy=policy)
+    findings = tuple(
+        Finding(rule.id, rule.outcome, str(rule.reason), rule.advice)
+        for rule in _RULES_BY_SEVERITY
+        if rule.condition(facts)
+    )
+    return Result(
+        outcome=findings[0].outcome if findings else "eligible",
+        findings=findings,
+        ruleset=RULESET_VERSION,
+        policy=policy,
+        screening_date=screening_date,
+    )
