@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from intake.screening import age_on
+from intake.screening import Policy, Result, age_on, screen
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -1079,6 +1079,26 @@ def validate_answers(
         if key not in QUESTIONS:
             errors[str(key)] = [str(MSG_UNKNOWN)]
     return cleaned, errors
+
+
+def validate_and_screen(
+    data: Mapping[str, object],
+    *,
+    screening_date: date,
+    policy: Policy,
+    sections: Iterable[str] = SCREENED_SECTIONS,
+    contact_required: bool = True,
+) -> tuple[Result | None, dict[str, list[str]]]:
+    """Validate one raw answer set and screen it when valid: (result, {}) or (None, errors)."""
+    cleaned, errors = validate_answers(
+        data,
+        screening_date=screening_date,
+        sections=sections,
+        contact_required=contact_required,
+    )
+    if errors:
+        return None, errors
+    return screen(cleaned, screening_date=screening_date, policy=policy), {}
 
 
 def is_shown(question: Question, answers: Mapping[str, object]) -> bool:
