@@ -123,3 +123,32 @@ def test_seed_demo_can_run_twice_without_duplicating_accounts() -> None:
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
     assert User.objects.filter(username__in=["frontdesk", "chiro", "clinicadmin"]).count() == 3
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Production settings need collected, hashed static files."""
+    root = str(tmp_path_factory.mktemp("static"))
+    code = "import django; django.setup(); from django.core.management import call_command;"
+    code += "call_command('collectstatic', interactive=False, verbosity=0)"
+    result = run_python(code, DJANGO_SECRET_KEY="x", DJANGO_STATIC_ROOT=root)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_a_database_outage_gets_a_503_page_not_a_traceback(collected_static: str) -> None:
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client(raise_request_exception=False).post("
+        "'/staff/login/', {'username': 'a', 'password': 'b'});"
+        "print(r.status_code, r['Retry-After'], b'busy for a moment' in r.content)"
+    )
+    result = run_python(
+        code,
+        DJANGO_STATIC_ROOT=collected_static,
+        DJANGO_SECRET_KEY="x",
+        DJANGO_ALLOWED_HOSTS="testserver",
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/nothing",
+    )
+    assert result.stdout.split() == ["503", "30", "True"], result.stderr[-2000:]
