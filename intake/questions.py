@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -1029,7 +1029,7 @@ def validate_answers(
     screening_date: date,
     sections: Iterable[str] = SCREENED_SECTIONS,
     contact_required: bool = True,
-) -> tuple[dict[str, object], dict[str, list[str]]]:
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Check raw JSON-native answers against the catalogue; return (cleaned, errors by code).
 
     Only codes of `sections` are validated and returned; codes of other sections are ignored
@@ -1041,7 +1041,7 @@ def validate_answers(
     The cleaned dict holds only valid answers, JSON-native (dates stay `YYYY-MM-DD`, text is
     stripped and an empty text is left out); it is meaningful only when errors is empty.
     """
-    cleaned: dict[str, object] = {}
+    cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for q in _questions_of(tuple(sections)):
         code = q.code
@@ -1142,14 +1142,14 @@ _NUMBER_RE = re.compile(r"[+-]?\d{1,18}(\.\d{1,18})?", re.ASCII)
 _POSTED_BOOLS = {"true": True, "false": False}
 
 
-def answers_from_post(post: _PostData, *, section: str) -> dict[str, object]:
+def answers_from_post(post: _PostData, *, section: str) -> dict[str, Any]:
     """Turn one form step's POST (e.g. a QueryDict) into JSON-native answers for validation.
 
     This only converts, never judges: a value it cannot convert is passed on as the string it
     was, so `validate_answers` reports it. Empty fields are left out (not answered). Yes/no
     radios post "true" / "false"; multi questions post one value per ticked box.
     """
-    answers: dict[str, object] = {}
+    answers: dict[str, Any] = {}
     for q in SECTIONS_BY_CODE[section].questions:
         if q.kind == "multi":
             values = post.getlist(q.code)

@@ -436,6 +436,13 @@ RULES: tuple[Rule, ...] = (
         "Morrissey et al., BJSM 2021 (stepped care)",
     ),
     Rule(
+        "sudden_onset",
+        "review",
+        lambda f: f["onset"] != "gradual",
+        _("Sudden onset: a tear or injury rather than overload."),
+        "APTA/JOSPT heel pain CPG 2014 (differential diagnosis)",
+    ),
+    Rule(
         "minor",
         "review",
         lambda f: f.age < f.policy.age_of_majority or f["completed_by"] == "parent_guardian",
@@ -587,9 +594,9 @@ class Result:
     policy: Policy
     screening_date: date
 
-    def as_dict(self, *, include_screening_date: bool = False) -> dict[str, object]:
+    def as_dict(self, *, include_screening_date: bool = False) -> dict[str, Any]:
         """The `screen` command's JSON line; with the screening date added for storage."""
-        data: dict[str, object] = {
+        data: dict[str, Any] = {
             "outcome": self.outcome,
             "ruleset": self.ruleset,
             "policy": self.policy.as_dict(),
