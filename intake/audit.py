@@ -12,6 +12,11 @@ from .models import AuditEvent, Submission, User
 VIEWED_SUBMISSION = "viewed_submission"
 EXPORTED_SUBMISSIONS = "exported_submissions"
 SUBMITTED = "submitted"
+LOGGED_CONTACT = "logged_contact"
+CHANGED_STATUS = "changed_status"
+OVERRODE_OUTCOME = "overrode_outcome"
+CLEARED_FOR_CONSULT = "cleared_for_consult"
+RESCREENED = "rescreened"
 
 
 def client_ip(request: HttpRequest) -> str | None:

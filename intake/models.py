@@ -8,7 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,24 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
     REFERRED_OUT = "referred_out", _("Referred out")
     NOT_PROCEEDING = "not_proceeding", _("Not proceeding")
+
+
+# The only status changes staff may make: from each status, the statuses it may move to.
+STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.NEW: (Status.CONTACTED, Status.REFERRED_OUT, Status.NOT_PROCEEDING),
+    Status.CONTACTED: (Status.CONSULT_BOOKED, Status.REFERRED_OUT, Status.NOT_PROCEEDING),
+    Status.CONSULT_BOOKED: (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING),
+    Status.CLOSED: (),
+    Status.REFERRED_OUT: (),
+    Status.NOT_PROCEEDING: (),
+}
+OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.CONSULT_BOOKED)
+# Outcomes a chiropractor must give a reason for when clearing a patient for a consult.
+CLEARANCE_NEEDS_REASON = frozenset({Outcome.URGENT, Outcome.REFER, Outcome.NO_NEEDLING})
+
+
+class TransitionNotAllowed(ValueError):
+    """A status change outside STATUS_TRANSITIONS, or an action without its required reason."""
 
 
 class Draft(models.Model):
@@ -156,6 +175,132 @@ class Submission(models.Model):
         """Make `outcome` the one staff act on, keeping the queue order in step."""
         self.outcome = outcome
         self.priority = SEVERITY[outcome]
+
+    def allowed_statuses(self) -> tuple[str, ...]:
+        return STATUS_TRANSITIONS[self.status]
+
+    def is_overdue(self, now: Any = None) -> bool:
+        return (
+            self.status == Status.NEW
+            and self.first_contact_at is None
+            and self.contact_due_at < (now or timezone.now())
+        )
+
+    # Staff actions. Each saves and writes its audit entry in one transaction; `request` gives
+    # the audit entry its IP address. (audit imports this module, hence the local imports.)
+
+    @transaction.atomic
+    def change_status(self, to: str, *, by: User, request: HttpRequest | None = None) -> None:
+        from . import audit
+
+        # Lock the row so two people moving the same case cannot skip a step between them.
+        self.status = (
+            Submission.objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+        )
+        if to not in STATUS_TRANSITIONS[self.status]:
+            raise TransitionNotAllowed(
+                _("A submission that is “%(from)s” cannot be moved to “%(to)s”.")
+                % {
+                    "from": Status(self.status).label,
+                    "to": Status(to).label if to in Status else to,
+                }
+            )
+        previous, self.status = self.status, to
+        self.save(update_fields=["status"])
+        audit.record(
+            audit.CHANGED_STATUS,
+            request=request,
+            actor=by,
+            submission=self,
+            **{"from": previous},
+            to=to,
+        )
+
+    @transaction.atomic
+    def record_contact(
+        self, result: str, *, note: str = "", by: User, request: HttpRequest | None = None
+    ) -> ContactAttempt:
+        """Log one contact attempt; a patient reached moves a new submission to contacted."""
+        from . import audit
+
+        attempt = self.contacts.create(result=result, note=note, by=by)
+        if self.first_contact_at is None:
+            self.first_contact_at = attempt.at
+            self.save(update_fields=["first_contact_at"])
+        audit.record(
+            audit.LOGGED_CONTACT,
+            request=request,
+            actor=by,
+            submission=self,
+            contact=attempt.pk,
+            result=result,
+        )
+        if result == ContactAttempt.Result.REACHED and self.status == Status.NEW:
+            self.change_status(Status.CONTACTED, by=by, request=request)
+        return attempt
+
+    @transaction.atomic
+    def record_override(
+        self, outcome: str, *, reason: str, by: User, request: HttpRequest | None = None
+    ) -> None:
+        """Overrule the screened outcome; the queue order and contact deadline follow it."""
+        from . import audit
+        from .submissions import contact_deadline
+
+        if not reason.strip():
+            raise TransitionNotAllowed(_("Please give a reason for the override."))
+        previous = self.outcome
+        self.set_outcome(outcome)
+        self.override_reason = reason.strip()
+        self.overridden_by = by
+        self.overridden_at = timezone.now()
+        self.contact_due_at = contact_deadline(outcome, self.submitted_at)
+        self.save(
+            update_fields=[
+                "outcome",
+                "priority",
+                "override_reason",
+                "overridden_by",
+                "overridden_at",
+                "contact_due_at",
+            ]
+        )
+        audit.record(
+            audit.OVERRODE_OUTCOME,
+            request=request,
+            actor=by,
+            submission=self,
+            **{"from": previous},
+            to=outcome,
+            screened=self.screened_outcome,
+        )
+
+    @transaction.atomic
+    def clear_for_consult(
+        self, *, reason: str = "", by: User, request: HttpRequest | None = None
+    ) -> None:
+        """A chiropractor's go-ahead to book a consult; a reason is required unless routine."""
+        from . import audit
+
+        if self.outcome in CLEARANCE_NEEDS_REASON and not reason.strip():
+            raise TransitionNotAllowed(
+                _("Please give a reason for clearing a “%(outcome)s” submission for a consult.")
+                % {"outcome": Outcome(self.outcome).label}
+            )
+        self.cleared_for_consult = True
+        self.clearance_reason = reason.strip()
+        self.cleared_by = by
+        self.cleared_at = timezone.now()
+        self.save(
+            update_fields=["cleared_for_consult", "clearance_reason", "cleared_by", "cleared_at"]
+        )
+        audit.record(
+            audit.CLEARED_FOR_CONSULT,
+            request=request,
+            actor=by,
+            submission=self,
+            outcome=self.outcome,
+        )
 
 
 class ScreeningRecord(models.Model):

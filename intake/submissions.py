@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from . import audit
@@ -132,3 +133,41 @@ def create_submission(
     _screening_record(submission, result)
     audit.record(audit.SUBMITTED, submission=submission, outcome=result.outcome)
     return submission
+
+
+class CannotRescreen(ValueError):
+    """The stored answers no longer pass the current schema, so the rules cannot read them."""
+
+
+@transaction.atomic
+def rescreen(*, submission: Submission, by: User, request: HttpRequest | None = None) -> Result:
+    """Screen the stored answers again with the current rules, as of the original screening date.
+
+    The earlier screening records stay as they were; a new one is added. The screened outcome is
+    updated, and so is the outcome staff act on unless a chiropractor has overridden it.
+    """
+    first = submission.screenings.order_by("created_at", "pk").first()
+    screening_date = first.screening_date if first else timezone.localdate(submission.submitted_at)
+    cleaned, errors = validate_answers(
+        submission.answers, screening_date=screening_date, sections=ALL_SECTIONS
+    )
+    if errors:
+        raise CannotRescreen(sorted(errors))
+    result = screen(cleaned, screening_date=screening_date, policy=current_policy())
+    previous = submission.screened_outcome
+    _screening_record(submission, result, by=by)
+    submission.screened_outcome = result.outcome
+    if not submission.is_overridden:
+        submission.set_outcome(result.outcome)
+        submission.contact_due_at = contact_deadline(result.outcome, submission.submitted_at)
+    submission.save(update_fields=["screened_outcome", "outcome", "priority", "contact_due_at"])
+    audit.record(
+        audit.RESCREENED,
+        request=request,
+        actor=by,
+        submission=submission,
+        ruleset=result.ruleset,
+        **{"from": previous},
+        to=result.outcome,
+    )
+    return result

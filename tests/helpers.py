@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth.models import Group
 
-from intake.models import User
+from intake.demo import eligible_answers
+from intake.models import Submission, User
 from intake.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
 
 
@@ -35,6 +37,22 @@ def make_clinic_admin(username: str = "admin") -> User:
     return make_staff(username, CLINIC_ADMIN)
 
 
+def make_submission(*, submitted_at: Any = None, **answer_overrides: Any) -> Submission:
+    """A stored submission from a valid answer set (eligible unless the overrides say otherwise).
+
+    e.g. make_submission(calf_swelling=True) is urgent; make_submission(first_name="Bo").
+    """
+    from intake.submissions import create_submission
+
+    return create_submission(
+        answers=eligible_answers(**answer_overrides),
+        draft_key=uuid.uuid4(),
+        ip_address="192.0.2.1",
+        user_agent="Test browser",
+        submitted_at=submitted_at,
+    )
+
+
 def assert_no_axe_violations(page: Any) -> None:
     """Run axe-core (bundled, offline) on the current page and fail with a readable list."""
     from axe_playwright_python.sync_playwright import Axe
@@ -48,8 +66,21 @@ def assert_no_axe_violations(page: Any) -> None:
 
 
 def sign_in(client: Any, user: User) -> None:
-    """Sign a staff member in on Django's test client, past every sign-in check."""
+    """Sign a staff member in on Django's test client, past every sign-in check.
+
+    That includes two-factor: the user gets a confirmed authenticator (TOTP device) and the
+    session is marked as verified by it, as after a real code was typed.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 def sign_in_browser(page: Any, live_server: Any, user: User) -> None:

@@ -1,4 +1,7 @@
-"""Load demo data for local development: one staff user per role (safe to run repeatedly)."""
+"""Load demo data for local development: a staff user per role and ~30 synthetic submissions.
+
+Safe to run repeatedly.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from intake.demo import seed_demo_submissions
 from intake.models import User
 from intake.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
 
@@ -20,12 +24,21 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo staff accounts (one per role). Running it again changes nothing."
+    help = (
+        "Create demo staff accounts (one per role) and synthetic submissions. "
+        "Running it again changes nothing."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            for username, password, role, first, last in DEMO_USERS:
-                self._ensure_user(username, password, role, first, last)
+            users = {
+                role: self._ensure_user(username, password, role, first, last)
+                for username, password, role, first, last in DEMO_USERS
+            }
+            created = seed_demo_submissions(
+                front_desk=users[FRONT_DESK], chiropractor=users[CHIROPRACTOR]
+            )
+        self.stdout.write(f"Demo submissions created: {created} (synthetic names only).")
         self.stdout.write("Demo staff accounts (sign in at /staff/login/):")
         for username, password, role, _first, _last in DEMO_USERS:
             self.stdout.write(f"  {role:<13} username: {username:<12} password: {password}")
