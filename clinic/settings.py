@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "intake",
+    "consults",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,14 @@ CLINIC_WORKING_DAYS = [int(d) for d in env_list("CLINIC_WORKING_DAYS", "0,1,2,3,
 SCREENING_MIN_DURATION_WEEKS = env_int("SCREENING_MIN_DURATION_WEEKS", 6)
 SCREENING_STEROID_WINDOW_WEEKS = env_int("SCREENING_STEROID_WINDOW_WEEKS", 12)
 SCREENING_AGE_OF_MAJORITY = env_int("SCREENING_AGE_OF_MAJORITY", 18)
+
+# Consult booking: the site address used in emailed links, how long before a consult patients may
+# still cancel or move it, how long a booking link lasts, and when the reminder goes out.
+CLINIC_SITE_URL = env("CLINIC_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+CLINIC_CANCEL_CUTOFF_HOURS = env_int("CLINIC_CANCEL_CUTOFF_HOURS", 24)
+CLINIC_BOOKING_LINK_DAYS = env_int("CLINIC_BOOKING_LINK_DAYS", 14)
+CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24)
+CLINIC_BOOKING_WEEKS = env_int("CLINIC_BOOKING_WEEKS", 3)
 
 # Cookies and HTTPS: secure cookies whenever DEBUG is off.
 SESSION_COOKIE_SECURE = not DEBUG

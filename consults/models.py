@@ -1,0 +1,209 @@
+"""Chiropractors, their weekly hours and time off, and the consults booked with them."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from intake.models import Submission
+
+
+def new_manage_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def new_ics_uid() -> str:
+    return f"{uuid.uuid4()}@consults.clinic"
+
+
+class Chiropractor(models.Model):
+    """A staff member who sees patients, with the length of a consult and the gap after it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chiropractor_profile"
+    )
+    display_name = models.CharField(
+        _("name shown to patients"), max_length=100, help_text=_("For example: Dr. Casey Chiro.")
+    )
+    consult_minutes = models.PositiveSmallIntegerField(_("consult length (minutes)"), default=30)
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("buffer after each consult (minutes)"), default=0
+    )
+    is_active = models.BooleanField(_("taking bookings"), default=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(consult_minutes__gte=5, consult_minutes__lte=240),
+                name="chiropractor_consult_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(buffer_minutes__lte=120), name="chiropractor_buffer_range"
+            ),
+        ]
+        permissions = [("manage_availability", "Can manage chiropractors' hours and time off")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WorkingHours(models.Model):
+    """One block of weekly hours in the clinic's local time; a day may have several."""
+
+    chiropractor = models.ForeignKey(Chiropractor, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+
+    class Meta:
+        ordering = ["chiropractor", "weekday", "starts"]
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")),
+                name="workinghours_ends_after_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__lte=6), name="workinghours_weekday_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class TimeOff(models.Model):
+    """A dated absence (holiday, training): no slots are offered while it lasts."""
+
+    chiropractor = models.ForeignKey(
+        Chiropractor, on_delete=models.CASCADE, related_name="time_off"
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="timeoff_ends_after_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{starts:%Y-%m-%d %H:%M} – {ends:%Y-%m-%d %H:%M}"
+
+
+class ConsultQuerySet(models.QuerySet["Consult"]):
+    def active(self) -> ConsultQuerySet:
+        return self.filter(status=Consult.Status.ACTIVE)
+
+    def upcoming(self, now: datetime | None = None) -> ConsultQuerySet:
+        return self.active().filter(starts_at__gt=now or timezone.now())
+
+    def between(self, start: datetime, end: datetime) -> ConsultQuerySet:
+        return self.filter(starts_at__lt=end, ends_at__gt=start)
+
+    def due_for_reminder(self, now: datetime | None = None) -> ConsultQuerySet:
+        """Active consults starting within a day that have had no reminder yet."""
+        now = now or timezone.now()
+        return self.upcoming(now).filter(
+            reminder_sent_at__isnull=True,
+            starts_at__lte=now + timedelta(hours=settings.CLINIC_REMINDER_HOURS),
+        )
+
+
+class Consult(models.Model):
+    """One appointment. The database refuses a second active consult in the same slot."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Booked")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Kind(models.TextChoices):
+        DRY_NEEDLING = "dry_needling", _("Dry-needling consult")
+        NO_NEEDLING = "no_needling", _("Consult without needling")
+
+    chiropractor = models.ForeignKey(
+        Chiropractor, on_delete=models.PROTECT, related_name="consults"
+    )
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="consults")
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    # The calendar event keeps its UID for life; SEQUENCE goes up with every change.
+    ics_uid = models.CharField(max_length=100, unique=True, default=new_ics_uid, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+    # Random key inside the patient's signed cancel/reschedule link; replaced on every change.
+    manage_key = models.CharField(max_length=40, unique=True, default=new_manage_key)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    booked_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConsultQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="consult_ends_after_starts",
+            ),
+            # Slots sit on a fixed grid, so two bookings of one slot share chiropractor and
+            # start: this refuses the race on SQLite too. PostgreSQL also gets an exclusion
+            # constraint on overlapping time ranges (migration 0002).
+            models.UniqueConstraint(
+                fields=["chiropractor", "starts_at"],
+                condition=models.Q(status="active"),
+                name="consult_one_active_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["submission"],
+                condition=models.Q(status="active"),
+                name="consult_one_active_per_submission",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="active") | models.Q(cancelled_at__isnull=False),
+                name="consult_cancelled_has_time",
+            ),
+        ]
+        permissions = [("book_consult", "Can book, reschedule and cancel consults")]
+
+    def __str__(self) -> str:
+        return f"{self.chiropractor} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    def patient_can_change(self, now: datetime | None = None) -> bool:
+        """Patients may cancel or move a consult until the cutoff before it starts."""
+        cutoff = self.starts_at - timedelta(hours=settings.CLINIC_CANCEL_CUTOFF_HOURS)
+        return self.is_active and (now or timezone.now()) < cutoff
