@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from intake.screening import Policy, Result, age_on, screen
 
 if TYPE_CHECKING:
+    from django.utils.datastructures import MultiValueDict
     from django.utils.functional import _StrPromise
 
     StrOrPromise = str | _StrPromise
@@ -1132,17 +1133,12 @@ def display_value(code: str, value: object) -> str:
     return str(value)
 
 
-class _PostData(Protocol):
-    def get(self, key: str, default: str | None = None, /) -> str | None: ...
-    def getlist(self, key: str) -> list[str]: ...
-
-
 _INT_RE = re.compile(r"[+-]?\d{1,18}", re.ASCII)
 _NUMBER_RE = re.compile(r"[+-]?\d{1,18}(\.\d{1,18})?", re.ASCII)
 _POSTED_BOOLS = {"true": True, "false": False}
 
 
-def answers_from_post(post: _PostData, *, section: str) -> dict[str, Any]:
+def answers_from_post(post: MultiValueDict[str, str], *, section: str) -> dict[str, Any]:
     """Turn one form step's POST (e.g. a QueryDict) into JSON-native answers for validation.
 
     This only converts, never judges: a value it cannot convert is passed on as the string it
