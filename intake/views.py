@@ -6,7 +6,7 @@ import sys
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.db.utils import DatabaseError
+from django.db.utils import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -52,6 +52,10 @@ def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
 
 @login_not_required
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # A session that cannot be saved because the database is down surfaces as Django's
+    # SessionInterrupted (a 400); the patient should see the outage page instead.
+    if _caused_by_database_outage(exception):
+        return _database_unavailable()
     return _error(request, "400.html", 400)
 
 
@@ -71,8 +75,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     Rendered without context processors: the database may be why we are here.
     """
-    if isinstance(sys.exc_info()[1], DatabaseError):
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
-        response["Retry-After"] = "30"
-        return response
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DatabaseError) or _caused_by_database_outage(exception):
+        return _database_unavailable()
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def _caused_by_database_outage(exception: BaseException | None) -> bool:
+    """True when a lost or refused database connection is anywhere in the exception's chain."""
+    seen = 0
+    while exception is not None and seen < 10:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return True
+        exception, seen = exception.__cause__ or exception.__context__, seen + 1
+    return False
+
+
+def _database_unavailable() -> HttpResponse:
+    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = "30"
+    return response
