@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,7 +54,8 @@ CLINIC_NAME = env("CLINIC_NAME", "Heel Pain Clinic")
 CLINIC_PHONE = env("CLINIC_PHONE", "(555) 010-0000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that also asks for the second factor (clinic/admin_site.py).
+    "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,21 +64,36 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "intake",
     "consults",
 ]
 
 MIDDLEWARE = [
+    "clinic.middleware.RequestIdMiddleware",
+    "clinic.middleware.ProxyClientIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "clinic.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clinic.middleware.StaffSessionTimeoutMiddleware",
+    "clinic.middleware.TwoFactorRequiredMiddleware",
+    "clinic.middleware.RequestFieldLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -229,7 +246,90 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line carries the request id; email addresses are masked as a last line of defence.
+    "filters": {"request_id": {"()": "clinic.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes announces itself at start-up; commands' output stays clean.
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }
+
+# --- Security and privacy (README "Security") ---
+# Error reports (emails to ADMINS, the debug page) never include request bodies or cookies.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "clinic.logs.NoRequestDataReporterFilter"
+# Behind a reverse proxy the client address is the last X-Forwarded-For entry (set by our proxy).
+CLINIC_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+
+# Two-factor sign-in for every staff account (and the admin): on unless DEBUG, or as set.
+CLINIC_REQUIRE_2FA = env_bool("CLINIC_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = CLINIC_NAME
+CLINIC_BACKUP_CODES = 10
+
+# Brute force (django-axes): 5 failures per username and IP lock that pair for 15 minutes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("CLINIC_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CLINIC_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "clinic.middleware.remote_addr"
+# No start-up banner on stderr (management commands such as `screen` own their stderr) and no
+# user agents in lockout log lines.
+AXES_VERBOSE = False
+
+# Staff sessions: signed out after 15 idle minutes and 12 hours at most; patients keep the
+# default cookie age (their drafts live in the database, reachable by a resume link).
+CLINIC_STAFF_IDLE_MINUTES = env_int("CLINIC_STAFF_IDLE_MINUTES", 15)
+CLINIC_STAFF_SESSION_HOURS = env_int("CLINIC_STAFF_SESSION_HOURS", 12)
+
+# Content Security Policy (django-csp 4): our own files only, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+CLINIC_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+# Request size: an intake is a few kilobytes of text; anything far larger is refused (400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CLINIC_MAX_BODY_BYTES", 256 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 300
+CLINIC_MAX_FIELD_LENGTH = 10_000
+
+# Public endpoints: (requests, seconds) per client IP, and per email address for link requests.
+CLINIC_RATE_LIMITS_ENABLED = env_bool("CLINIC_RATE_LIMITS_ENABLED", True)
+CLINIC_RATE_LIMITS = {
+    "intake_start": (30, 3600),
+    "intake_submit": (10, 3600),
+    "link_request_ip": (10, 3600),
+    "link_request_email": (3, 3600),
+    "booking": (20, 3600),
+}
+
+# Retention: drafts go after 30 days; closed submissions are anonymised after
+# CLINIC_RETENTION_DAYS when that is set (python manage.py purge_data, run daily by cron).
+CLINIC_DRAFT_RETENTION_DAYS = env_int("CLINIC_DRAFT_RETENTION_DAYS", 30)
+CLINIC_RETENTION_DAYS: int | None = env_int("CLINIC_RETENTION_DAYS", 0) or None

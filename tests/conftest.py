@@ -54,6 +54,14 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 390, "height": 844}}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Rate-limit counters live in the cache: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def artifacts_dir() -> Iterator[Path]:
     ARTIFACTS.mkdir(exist_ok=True)

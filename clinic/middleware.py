@@ -1,0 +1,214 @@
+"""Cross-cutting request handling: request ids, client IPs, headers, staff sessions, 2FA, limits."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .logs import current_request_id
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# Session keys for staff session limits (seconds since the epoch).
+SIGNED_IN_AT = "clinic_signed_in_at"
+LAST_SEEN_AT = "clinic_last_seen_at"
+# Writing the session on every click is wasteful; a minute of slack on the idle clock is fine.
+LAST_SEEN_RESOLUTION = 60
+
+
+def remote_addr(request: HttpRequest) -> str | None:
+    """The client address (already corrected for our proxy by ProxyClientIPMiddleware)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (X-Request-ID when sane, else a new one) for logs and replies."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.id = request_id  # type: ignore[attr-defined]
+        token = current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class ProxyClientIPMiddleware:
+    """Behind our reverse proxy, REMOTE_ADDR becomes the address the proxy saw.
+
+    The proxy appends the client's address to X-Forwarded-For, so only the last entry is
+    trusted; earlier entries come from the client and may be forged.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.CLINIC_BEHIND_PROXY:
+            forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+            last = forwarded.split(",")[-1].strip()
+            with contextlib.suppress(ValueError):
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(last))
+        return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off browser features the clinic never uses (camera, microphone, location...)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.CLINIC_PERMISSIONS_POLICY)
+        return response
+
+
+class StaffSessionTimeoutMiddleware:
+    """Signs staff out after CLINIC_STAFF_IDLE_MINUTES idle, or CLINIC_STAFF_SESSION_HOURS.
+
+    Only signed-in sessions are touched: a patient's anonymous session is never cut here.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            expired = self._expired(request)
+            if expired:
+                logout(request)
+                messages.info(request, expired)
+                return redirect_to_login(request.get_full_path(), reverse("login"))
+        return self.get_response(request)
+
+    def _expired(self, request: HttpRequest) -> str:
+        session = request.session
+        now = int(time.time())
+        signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+        last_seen_at = session.get(LAST_SEEN_AT, now)
+        if now - last_seen_at > settings.CLINIC_STAFF_IDLE_MINUTES * 60:
+            return _(
+                "You were signed out after %(minutes)s minutes without activity. "
+                "Please sign in again."
+            ) % {"minutes": settings.CLINIC_STAFF_IDLE_MINUTES}
+        if now - signed_in_at > settings.CLINIC_STAFF_SESSION_HOURS * 3600:
+            return _("Your session reached its %(hours)s-hour limit. Please sign in again.") % {
+                "hours": settings.CLINIC_STAFF_SESSION_HOURS
+            }
+        if now - last_seen_at >= LAST_SEEN_RESOLUTION or LAST_SEEN_AT not in session:
+            session[LAST_SEEN_AT] = now
+        return ""
+
+
+def is_verified(user: Any) -> bool:
+    """True when django-otp verified this signed-in user's session with a second factor."""
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
+def two_factor_exempt(view: Any) -> Any:
+    """Marks a view that a signed-in but not yet verified staff member may open."""
+    view.two_factor_exempt = True
+    return view
+
+
+class TwoFactorRequiredMiddleware:
+    """With CLINIC_REQUIRE_2FA, staff pages and the admin need a session verified by a code.
+
+    Staff without an authenticator are sent to enrol one; the others to type a code.
+    """
+
+    EXEMPT_URL_NAMES = frozenset({"login", "logout", "set_language"})
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if not settings.CLINIC_REQUIRE_2FA:
+            return None
+        user = request.user
+        if not user.is_authenticated or is_verified(user):
+            return None
+        match = request.resolver_match
+        if getattr(view_func, "two_factor_exempt", False) or (
+            match is not None and match.url_name in self.EXEMPT_URL_NAMES
+        ):
+            return None
+        is_admin = match is not None and match.app_name == "admin"
+        if not is_admin and not getattr(view_func, "login_required", True):
+            return None  # a public page
+        from django_otp import user_has_device
+
+        step = "staff:two_factor_verify" if user_has_device(user) else "staff:two_factor_setup"
+        return redirect_to_login(request.get_full_path(), reverse(step))
+
+
+class RequestFieldLimitsMiddleware:
+    """Refuses form posts with NUL bytes or overlong fields (400) before any view sees them.
+
+    PostgreSQL cannot store NUL in text, and no honest answer is longer than
+    CLINIC_MAX_FIELD_LENGTH characters.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if request.method not in {"POST", "PUT", "PATCH"}:
+            return None
+        items = list(request.POST.lists())
+        limit = settings.CLINIC_MAX_FIELD_LENGTH
+        for key, values in items:
+            if len(key) > 200 or "\x00" in key:
+                return self._bad_request(request, "field_name")
+            for value in values:
+                if "\x00" in value:
+                    return self._bad_request(request, "nul")
+                if len(value) > limit:
+                    return self._bad_request(request, "too_long")
+        return None
+
+    def _bad_request(self, request: HttpRequest, reason: str) -> HttpResponse:
+        log.warning("refused form post: %s", reason)
+        try:
+            return render(request, "400.html", status=400)
+        except Exception:  # the 400 page must never turn into a 500
+            return HttpResponseBadRequest()

@@ -1,0 +1,192 @@
+"""Two-factor sign-in for staff: enrol an authenticator app, verify a code, backup codes."""
+
+from __future__ import annotations
+
+from base64 import b32encode
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import devices_for_user, user_has_device, verify_token
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic.middleware import is_verified, two_factor_exempt
+
+from . import audit
+from .models import User
+
+ENROLLED = "two_factor_enrolled"
+BACKUP_CODES_CREATED = "backup_codes_created"
+VERIFY_FAILED = "two_factor_failed"
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=16,
+        help_text=gettext_lazy("The 6-digit code from your authenticator app, or a backup code."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split()).lower()
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+def _pending_device(user: User) -> TOTPDevice:
+    """The unconfirmed authenticator being enrolled (one per user; its key is kept)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    return device
+
+
+def new_backup_codes(user: User) -> list[str]:
+    """Replace the user's backup codes with fresh ones; each works once."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="Backup codes", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.CLINIC_BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@login_required
+@two_factor_exempt
+@never_cache
+@sensitive_post_parameters("code")
+def setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the QR code, then type one code to confirm."""
+    user = request.user
+    assert isinstance(user, User)
+    if user_has_device(user) and not is_verified(user):
+        # Replacing an authenticator needs the current one (or a backup code) first.
+        return redirect(f"{_verify_url()}?next={request.get_full_path()}")
+    device = _pending_device(user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            if device.verify_token(form.cleaned_data["code"]):
+                TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                codes = new_backup_codes(user)
+                audit.record(ENROLLED, request=request)
+                audit.record(BACKUP_CODES_CREATED, request=request, count=len(codes))
+            else:
+                codes = []
+        if codes:
+            request.session.cycle_key()
+            otp_login(request, device)
+            return render(
+                request,
+                "registration/backup_codes.html",
+                {"codes": codes, "next": _next_url(request), "enrolled": True},
+            )
+        form.add_error("code", _("That code did not match. Check the time on your phone."))
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=5, border=2, omitsize=False, title=_("QR code for your authenticator app")
+    )
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret": _spaced(b32encode(device.bin_key).decode()),
+            "next": _next_url(request),
+        },
+    )
+
+
+def _spaced(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def _verify_url() -> str:
+    return reverse("staff:two_factor_verify")
+
+
+@login_required
+@two_factor_exempt
+@never_cache
+@sensitive_post_parameters("code")
+def verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app or a backup code."""
+    user = request.user
+    assert isinstance(user, User)
+    if not user_has_device(user):
+        return redirect(f"{_setup_url()}?next={_next_url(request)}")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        for device in devices_for_user(user):
+            verified = verify_token(user, device.persistent_id, code)
+            if verified is not None:
+                request.session.cycle_key()
+                otp_login(request, verified)
+                if isinstance(verified, StaticDevice):
+                    left = verified.token_set.count()
+                    messages.warning(
+                        request,
+                        _("You used a backup code. %(left)s backup codes are left.")
+                        % {"left": left},
+                    )
+                return redirect(_next_url(request))
+        audit.record(VERIFY_FAILED, request=request)
+        form.add_error("code", _("That code did not work. Try the newest code, or a backup code."))
+    return render(
+        request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+def _setup_url() -> str:
+    return reverse("staff:two_factor_setup")
+
+
+@never_cache
+def backup_codes(request: HttpRequest) -> HttpResponse:
+    """How many backup codes are left, and a button to make a new set."""
+    device = StaticDevice.objects.filter(user=request.user, name="Backup codes").first()
+    left = device.token_set.count() if device else 0
+    return render(request, "registration/backup_codes.html", {"left": left, "codes": None})
+
+
+@require_POST
+@never_cache
+def new_backup_codes_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    with transaction.atomic():
+        codes = new_backup_codes(user)
+        audit.record(BACKUP_CODES_CREATED, request=request, count=len(codes))
+    return render(
+        request,
+        "registration/backup_codes.html",
+        {"codes": codes, "next": str(settings.LOGIN_REDIRECT_URL)},
+    )
