@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -42,6 +43,15 @@ class Command(BaseCommand):
         self.stdout.write("Demo staff accounts (sign in at /staff/login/):")
         for username, password, role, _first, _last in DEMO_USERS:
             self.stdout.write(f"  {role:<13} username: {username:<12} password: {password}")
+        if settings.CLINIC_REQUIRE_2FA:
+            self.stdout.write(
+                "2FA is on: after the password each account enrols an authenticator app "
+                "(QR code at /staff/two-factor/setup/)."
+            )
+        else:
+            self.stdout.write(
+                "2FA is off in development (DJANGO_DEBUG=1); set CLINIC_REQUIRE_2FA=1 to try it."
+            )
 
     def _ensure_user(self, username: str, password: str, role: str, first: str, last: str) -> User:
         user, created = User.objects.get_or_create(
