@@ -1,10 +1,260 @@
-"""Staff pages: the front-desk queue and submission review (login required)."""
+"""Staff pages: the front-desk queue, the submission page and its actions, the CSV export.
+
+Login is required by LoginRequiredMiddleware; each view checks its permission through
+`get_submission_for_staff` or `_require`.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import audit
+from .export import csv_response
+from .models import (
+    OPEN_STATUSES,
+    Outcome,
+    ScreeningRecord,
+    Status,
+    Submission,
+    TransitionNotAllowed,
+)
+from .review import (
+    age_text,
+    answers_by_section,
+    bmi,
+    findings_of,
+    outcome_label,
+    pain_scores,
+    timeline,
+)
+from .staff_forms import ClearanceForm, ContactForm, OverrideForm, QueueFilterForm, StatusForm
+from .submissions import CannotRescreen, rescreen
+
+PAGE_SIZE = 25
+TOP_FINDINGS = 3
+
+VIEW = "intake.view_submission"
+CHANGE = "intake.change_submission"
+ADD_CONTACT = "intake.add_contactattempt"
+REVIEW = "intake.review_submission"
+EXPORT = "intake.export_submission"
 
 
+def _require(request: HttpRequest, *perms: str) -> None:
+    if not request.user.has_perms(perms):
+        raise PermissionDenied
+
+
+def get_submission_for_staff(
+    request: HttpRequest, pk_or_reference: int | str, *, also: tuple[str, ...] = ()
+) -> Submission:
+    """The one way staff views fetch a submission: 403 without permission, 404 when missing.
+
+    The permission is checked first, so someone without it cannot learn which references exist.
+    `also` names further permissions the action needs (e.g. intake.review_submission).
+    """
+    _require(request, VIEW, *also)
+    if isinstance(pk_or_reference, int):
+        return get_object_or_404(Submission, pk=pk_or_reference)
+    return get_object_or_404(Submission, reference=str(pk_or_reference).upper())
+
+
+def _latest_screenings() -> Prefetch:
+    # One query for the whole page, whatever its size; the first of each list is the latest.
+    return Prefetch(
+        "screenings",
+        queryset=ScreeningRecord.objects.order_by("-created_at", "-pk"),
+        to_attr="screening_history",
+    )
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "staff/home.html")
+    _require(request, VIEW)
+    form = QueueFilterForm(request.GET or None)
+    form.is_valid()
+    submissions = form.filter(Submission.objects.defer("answers", "user_agent"))
+    page = Paginator(submissions.prefetch_related(_latest_screenings()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    for submission in page:
+        latest = submission.screening_history[0] if submission.screening_history else None
+        submission.top_findings = findings_of(latest)[:TOP_FINDINGS]  # type: ignore[attr-defined]
+        submission.age = age_text(submission.submitted_at, now)  # type: ignore[attr-defined]
+        submission.overdue = submission.is_overdue(now)  # type: ignore[attr-defined]
+    overdue = Q(status=Status.NEW, first_contact_at__isnull=True, contact_due_at__lt=now)
+    counts = Submission.objects.filter(status__in=OPEN_STATUSES).aggregate(
+        overdue=Count("pk", filter=overdue),
+        **{outcome: Count("pk", filter=Q(outcome=outcome)) for outcome in Outcome.values},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "staff/home.html",
+        {
+            "form": form,
+            "page": page,
+            "outcome_counts": [(o, o.label, counts[o.value]) for o in Outcome],
+            "overdue_count": counts["overdue"],
+            "query": query.urlencode(),
+            "can_export": request.user.has_perm(EXPORT),
+        },
+    )
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    _require(request, VIEW, EXPORT)
+    form = QueueFilterForm(request.GET or None)
+    form.is_valid()
+    submissions = form.filter(Submission.objects.all())
+    response, count = csv_response(submissions.iterator(chunk_size=500))
+    audit.record(audit.EXPORTED_SUBMISSIONS, request=request, count=count, **form.audit_detail())
+    return response
+
+
+def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpResponse:
+    """The submission page, with any bound (invalid) action form passed in to show its errors."""
+    latest = submission.screenings.order_by("-created_at", "-pk").first()
+    can_review = request.user.has_perm(REVIEW)
+    context = {
+        "submission": submission,
+        "screened_outcome_label": outcome_label(submission.screened_outcome),
+        "latest_screening": latest,
+        "findings": findings_of(latest),
+        "sections": answers_by_section(submission.answers),
+        "pain_scores": pain_scores(submission.answers),
+        "bmi": bmi(submission.answers),
+        "timeline": timeline(submission),
+        "overdue": submission.is_overdue(),
+        "can_contact": request.user.has_perm(ADD_CONTACT),
+        "can_change": request.user.has_perm(CHANGE),
+        "can_review": can_review,
+        "contact_form": forms.get("contact_form") or ContactForm(),
+        "status_form": forms.get("status_form") or StatusForm(submission=submission),
+        "override_form": forms.get("override_form")
+        or OverrideForm(initial={"outcome": submission.outcome}),
+        "clearance_form": forms.get("clearance_form") or ClearanceForm(submission=submission),
+    }
+    status = 400 if forms else 200
+    return render(request, "staff/submission.html", context, status=status)
+
+
+@require_GET
+def submission_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_staff(request, reference)
+    audit.record(audit.VIEWED_SUBMISSION, request=request, submission=submission)
+    return _page(request, submission)
+
+
+@require_POST
+def log_contact(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_staff(request, reference, also=(ADD_CONTACT,))
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        return _page(request, submission, contact_form=form)
+    submission.record_contact(
+        form.cleaned_data["result"],
+        note=form.cleaned_data["note"],
+        by=request.user,
+        request=request,
+    )
+    messages.success(request, _("The contact attempt was logged."))
+    return redirect(submission_url(submission))
+
+
+@require_POST
+def change_status(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_staff(request, reference, also=(CHANGE,))
+    form = StatusForm(request.POST, submission=submission)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _(
+                "That status change is not allowed from “%(status)s”. "
+                "Choose one of the options shown."
+            )
+            % {"status": submission.get_status_display()},
+        )
+        return redirect(submission_url(submission))
+    try:
+        submission.change_status(form.cleaned_data["to"], by=request.user, request=request)
+    except TransitionNotAllowed as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("Status changed to “%(status)s”.") % {"status": submission.get_status_display()},
+        )
+    return redirect(submission_url(submission))
+
+
+@require_POST
+def override_outcome(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_staff(request, reference, also=(REVIEW,))
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        return _page(request, submission, override_form=form)
+    submission.record_override(
+        form.cleaned_data["outcome"],
+        reason=form.cleaned_data["reason"],
+        by=request.user,
+        request=request,
+    )
+    messages.success(
+        request,
+        _("Outcome overridden to “%(outcome)s”.") % {"outcome": submission.get_outcome_display()},
+    )
+    return redirect(submission_url(submission))
+
+
+@require_POST
+def clear_for_consult(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_staff(request, reference, also=(REVIEW,))
+    form = ClearanceForm(request.POST, submission=submission)
+    if not form.is_valid():
+        return _page(request, submission, clearance_form=form)
+    submission.clear_for_consult(
+        reason=form.cleaned_data["reason"], by=request.user, request=request
+    )
+    messages.success(request, _("Cleared for a consult."))
+    return redirect(submission_url(submission))
+
+
+@require_POST
+def rescreen_submission(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_staff(request, reference, also=(REVIEW,))
+    try:
+        result = rescreen(submission=submission, by=request.user, request=request)
+    except CannotRescreen:
+        messages.error(
+            request,
+            _(
+                "These answers no longer fit the current questions, so they cannot be screened "
+                "again. The earlier screening stands."
+            ),
+        )
+    else:
+        messages.success(
+            request,
+            _("Screened again with rules %(ruleset)s: %(outcome)s.")
+            % {"ruleset": result.ruleset, "outcome": outcome_label(result.outcome)},
+        )
+    return redirect(submission_url(submission))
+
+
+def submission_url(submission: Submission) -> str:
+    return reverse("staff:submission", args=[submission.reference])

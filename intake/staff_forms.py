@@ -1,0 +1,158 @@
+"""Forms of the staff pages: the queue filters and the actions on one submission."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    CLEARANCE_NEEDS_REASON,
+    OPEN_STATUSES,
+    ContactAttempt,
+    Outcome,
+    Status,
+    Submission,
+    SubmissionQuerySet,
+)
+
+OPEN = "open"
+ALL = "all"
+SEARCH_MAX_LENGTH = 100
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters and search, read from the query string (GET)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        help_text=_("Name, reference, phone or email."),
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=[("", _("Any outcome")), *Outcome.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[(OPEN, _("Open (not closed)")), (ALL, _("Any status")), *Status.choices],
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    submitted_from = forms.DateField(
+        label=_("Submitted from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    submitted_to = forms.DateField(
+        label=_("Submitted to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("submitted_from"), cleaned.get("submitted_to")
+        if start and end and start > end:
+            self.add_error("submitted_to", _("The end date is before the start date."))
+        return cleaned
+
+    def filter(self, submissions: SubmissionQuerySet) -> SubmissionQuerySet:
+        """The submissions matching the valid filters (invalid ones are ignored, and shown)."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        status = data.get("status") or OPEN
+        if status == OPEN:
+            submissions = submissions.filter(status__in=OPEN_STATUSES)
+        elif status != ALL:
+            submissions = submissions.filter(status=status)
+        if data.get("outcome"):
+            submissions = submissions.filter(outcome=data["outcome"])
+        if data.get("overdue"):
+            submissions = submissions.overdue()
+        # Whole days in the clinic's time zone, as ranges so the submitted_at index is used.
+        if data.get("submitted_from"):
+            submissions = submissions.filter(submitted_at__gte=_start_of(data["submitted_from"]))
+        if data.get("submitted_to"):
+            next_day = data["submitted_to"] + timedelta(days=1)
+            submissions = submissions.filter(submitted_at__lt=_start_of(next_day))
+        for term in (data.get("q") or "").split()[:5]:
+            submissions = submissions.filter(_search(term))
+        return submissions.in_queue_order()
+
+    def audit_detail(self) -> dict[str, Any]:
+        """The filters for an audit entry: codes only (the search text may be a name)."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        return {
+            "outcome": data.get("outcome") or "",
+            "status": data.get("status") or OPEN,
+            "overdue": bool(data.get("overdue")),
+            "searched": bool(data.get("q")),
+        }
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _search(term: str) -> Q:
+    return (
+        Q(reference=term.upper())
+        | Q(first_name__icontains=term)
+        | Q(last_name__icontains=term)
+        | Q(email__icontains=term)
+        | Q(phone__icontains=term)
+    )
+
+
+class ContactForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Result of the call"),
+        choices=ContactAttempt.Result.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class StatusForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"))
+
+    def __init__(self, *args: Any, submission: Submission, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.submission = submission
+        allowed = submission.allowed_statuses()
+        self.fields["to"].choices = [(s, Status(s).label) for s in allowed]
+
+    def clean_to(self) -> str:
+        return str(self.cleaned_data["to"])
+
+
+class OverrideForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("New outcome"), choices=Outcome.choices)
+    reason = forms.CharField(
+        label=_("Reason for the override"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ClearanceForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for clearing"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, submission: Submission, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.submission = submission
+        self.reason_required = submission.outcome in CLEARANCE_NEEDS_REASON
+        self.fields["reason"].required = self.reason_required
+        if not self.reason_required:
+            self.fields["reason"].label = _("Reason for clearing (optional)")

@@ -1,0 +1,128 @@
+"""Who may open which staff page: every staff URL tried by every role, and the access function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.test import Client, RequestFactory
+
+from intake.models import Submission
+from intake.staff_views import get_submission_for_staff
+from tests.helpers import (
+    make_chiropractor,
+    make_clinic_admin,
+    make_front_desk,
+    make_staff,
+    make_submission,
+    sign_in,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "front_desk", "chiropractor", "clinic_admin", "deactivated", "no_role")
+
+# (method, url, form data, expected status per role in ROLES order)
+# Valid actions redirect (302) back to the submission page; refusals are 403.
+CASES: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = [
+    ("get", "/staff/", {}, (302, 200, 200, 200, 302, 403)),
+    ("get", "/staff/export.csv", {}, (302, 200, 200, 200, 302, 403)),
+    ("get", "/staff/submissions/{ref}/", {}, (302, 200, 200, 200, 302, 403)),
+    (
+        "post",
+        "/staff/submissions/{ref}/contact/",
+        {"result": "voicemail", "note": ""},
+        (302, 302, 302, 302, 302, 403),
+    ),
+    (
+        "post",
+        "/staff/submissions/{ref}/status/",
+        {"to": "not_proceeding"},
+        (302, 302, 302, 302, 302, 403),
+    ),
+    (
+        "post",
+        "/staff/submissions/{ref}/clear/",
+        {"reason": "Checked by phone."},
+        (302, 403, 302, 403, 302, 403),
+    ),
+    (
+        "post",
+        "/staff/submissions/{ref}/override/",
+        {"outcome": "review", "reason": "Checked by phone."},
+        (302, 403, 302, 403, 302, 403),
+    ),
+    ("post", "/staff/submissions/{ref}/rescreen/", {}, (302, 403, 302, 403, 302, 403)),
+]
+
+
+def client_for(role: str) -> Client:
+    client = Client()
+    users: dict[str, Any] = {
+        "front_desk": make_front_desk,
+        "chiropractor": make_chiropractor,
+        "clinic_admin": make_clinic_admin,
+        "deactivated": lambda: make_staff("gone", "Front desk", active=False),
+        "no_role": lambda: make_staff("outsider", None),
+    }
+    if role in users:
+        sign_in(client, users[role]())
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url", "data", "expected"), CASES)
+def test_each_staff_url_answers_each_role_as_expected(
+    role: str, method: str, url: str, data: dict[str, str], expected: tuple[int, ...]
+) -> None:
+    submission = make_submission()
+    client = client_for(role)
+    response = getattr(client, method)(url.format(ref=submission.reference), data)
+    want = expected[ROLES.index(role)]
+    assert response.status_code == want, (role, url)
+    if want == 302 and role in ("anonymous", "deactivated"):
+        assert response["Location"].startswith("/staff/login/")
+
+
+@pytest.mark.parametrize("url", ["/staff/", "/staff/submissions/{ref}/", "/staff/export.csv"])
+def test_state_changing_urls_refuse_get_and_pages_refuse_post(url: str) -> None:
+    submission = make_submission()
+    client = client_for("chiropractor")
+    assert client.post(url.format(ref=submission.reference)).status_code == 405
+    for action in ("contact", "status", "clear", "override", "rescreen"):
+        assert client.get(f"/staff/submissions/{submission.reference}/{action}/").status_code == 405
+
+
+def test_an_unknown_reference_is_404_for_staff_and_403_for_outsiders() -> None:
+    assert client_for("front_desk").get("/staff/submissions/NOSUCHREF/").status_code == 404
+    assert client_for("no_role").get("/staff/submissions/NOSUCHREF/").status_code == 403
+
+
+def test_access_function_finds_by_reference_or_pk_and_checks_permission_first() -> None:
+    submission = make_submission()
+    request = RequestFactory().get("/")
+    request.user = make_front_desk()
+    assert get_submission_for_staff(request, submission.reference) == submission
+    assert get_submission_for_staff(request, submission.reference.lower()) == submission
+    assert get_submission_for_staff(request, submission.pk) == submission
+    with pytest.raises(Http404):
+        get_submission_for_staff(request, "NOSUCHREF")
+    with pytest.raises(Http404):
+        get_submission_for_staff(request, submission.pk + 1000)
+    with pytest.raises(PermissionDenied):
+        get_submission_for_staff(request, submission.reference, also=("intake.review_submission",))
+    request.user = make_staff("outsider", None)
+    with pytest.raises(PermissionDenied):
+        get_submission_for_staff(request, "NOSUCHREF")
+
+
+def test_staff_urls_carry_the_reference_never_a_name_or_birth_date() -> None:
+    submission = make_submission(first_name="Zelda", last_name="Unique")
+    response = client_for("front_desk").get("/staff/")
+    assert f"/staff/submissions/{submission.reference}/".encode() in response.content
+    assert Submission.objects.count() == 1
+    for href in response.content.decode().split('href="')[1:]:
+        link = href.split('"')[0]
+        assert "Zelda" not in link and "1980" not in link
