@@ -24,12 +24,6 @@ def dry_needling(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
-def intake_start(request: HttpRequest) -> HttpResponse:
-    # Placeholder until the questionnaire lands.
-    return render(request, "intake/home.html")
-
-
-@login_not_required
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/privacy.html")
 

@@ -1,0 +1,217 @@
+"""Intake drafts: the session's draft, saving a step, resume links and submitting the draft."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
+
+from .models import Draft, ScreeningRecord, Submission
+from .questions import QUESTIONS, SECTIONS_BY_CODE, is_shown
+from .screening import Result
+from .submissions import create_submission
+
+logger = logging.getLogger(__name__)
+
+# Session keys: the draft in progress and the reference of the submission this session made.
+SESSION_DRAFT = "intake_draft"
+SESSION_SUBMITTED = "intake_submitted"
+
+RESUME_SALT = "intake.drafts.resume-link"
+RESUME_MAX_AGE = timedelta(days=7)
+
+
+# --- the session's draft ------------------------------------------------------------------
+
+
+def draft_for_session(session: SessionBase) -> Draft | None:
+    draft_id = session.get(SESSION_DRAFT)
+    if not draft_id:
+        return None
+    return Draft.objects.filter(pk=draft_id).first()
+
+
+def submission_for_session(session: SessionBase) -> Submission | None:
+    """The submission this session made: remembered, or found by the session's draft key."""
+    reference = session.get(SESSION_SUBMITTED)
+    if reference:
+        return Submission.objects.filter(reference=reference).first()
+    draft_id = session.get(SESSION_DRAFT)
+    if draft_id:
+        submission = Submission.objects.filter(draft_key=draft_id).first()
+        if submission is not None:
+            remember_submission(session, submission)
+        return submission
+    return None
+
+
+def remember_submission(session: SessionBase, submission: Submission) -> None:
+    session.pop(SESSION_DRAFT, None)
+    session[SESSION_SUBMITTED] = submission.reference
+
+
+def start_draft(session: SessionBase, *, language: str) -> Draft:
+    draft = Draft.objects.create(language=language)
+    session.cycle_key()
+    session[SESSION_DRAFT] = str(draft.pk)
+    return draft
+
+
+def discard_inapplicable(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers without those whose condition no longer holds (in catalogue order)."""
+    kept = dict(answers)
+    for question in QUESTIONS.values():
+        if question.code in kept and not is_shown(question, kept):
+            del kept[question.code]
+    return kept
+
+
+def save_section(draft: Draft, *, section: str, answers: Mapping[str, Any], step: str) -> None:
+    """Replace one section's answers in the draft (raw or cleaned) and remember the step."""
+    codes = {q.code for q in SECTIONS_BY_CODE[section].questions}
+    merged = {code: value for code, value in draft.answers.items() if code not in codes}
+    merged.update(answers)
+    draft.answers = discard_inapplicable(merged)
+    draft.step = step
+    draft.save(update_fields=["answers", "step", "updated_at"])
+
+
+# --- resume links -------------------------------------------------------------------------
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=RESUME_SALT)
+
+
+def make_resume_token(draft: Draft) -> str:
+    """A new single-use token for the draft; every earlier token stops working."""
+    draft.resume_nonce = secrets.token_hex(16)
+    draft.save(update_fields=["resume_nonce", "updated_at"])
+    return _signer().sign_object({"d": str(draft.pk), "n": draft.resume_nonce})
+
+
+def draft_for_resume_token(token: str) -> Draft | None:
+    """The draft a token opens, or None when it is tampered with, expired or already used."""
+    try:
+        data = _signer().unsign_object(token, max_age=RESUME_MAX_AGE)
+        draft_id = uuid.UUID(str(data["d"]))
+        nonce = str(data["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    draft = Draft.objects.filter(pk=draft_id).first()
+    if draft is None or not draft.resume_nonce:
+        return None
+    if not secrets.compare_digest(draft.resume_nonce, nonce):
+        return None
+    return draft
+
+
+@transaction.atomic
+def resume_draft(*, token: str, session: SessionBase) -> Draft | None:
+    """Open the token's draft in this session and use the token up; None when it is not valid."""
+    draft = draft_for_resume_token(token)
+    if draft is None:
+        return None
+    locked = Draft.objects.select_for_update().filter(pk=draft.pk, resume_nonce=draft.resume_nonce)
+    if not locked.update(resume_nonce=""):
+        return None  # used by a concurrent request a moment ago
+    session.cycle_key()
+    session[SESSION_DRAFT] = str(draft.pk)
+    session.pop(SESSION_SUBMITTED, None)
+    logger.info("intake draft %s resumed from a link", draft.pk)
+    return draft
+
+
+def send_resume_link(*, draft: Draft, email: str, base_url: str) -> None:
+    """Email a fresh resume link to `email`. The email says nothing about health."""
+    draft.email = email
+    draft.save(update_fields=["email", "updated_at"])
+    token = make_resume_token(draft)
+    link = base_url.rstrip("/") + f"/intake/resume/{token}/"
+    with translation.override(draft.language):
+        context = {"clinic_name": settings.CLINIC_NAME, "link": link, "days": RESUME_MAX_AGE.days}
+        subject = gettext("Your form at %(clinic)s: continue where you left off") % {
+            "clinic": settings.CLINIC_NAME
+        }
+        body = render_to_string("intake/email/resume_link.txt", context)
+    send_mail(subject, body, None, [email])
+    logger.info("intake resume link sent for draft %s", draft.pk)
+
+
+# --- submitting ---------------------------------------------------------------------------
+
+
+def submit_draft(
+    *, draft_key: uuid.UUID, consent: Mapping[str, Any], ip_address: str | None, user_agent: str
+) -> tuple[Submission, bool]:
+    """Store the draft as a signed submission and delete the draft, in one transaction.
+
+    Returns (submission, created). When the draft was already submitted (a double click, a
+    refresh, going back and submitting again) the existing submission comes back unchanged.
+    Raises InvalidAnswers when the answers do not pass the schema.
+    """
+    with transaction.atomic():
+        # The row lock makes a concurrent second submit wait here, then find the submission.
+        draft = Draft.objects.select_for_update().filter(pk=draft_key).first()
+        existing = Submission.objects.filter(draft_key=draft_key).first()
+        if existing is not None or draft is None:
+            if existing is None:
+                raise Draft.DoesNotExist
+            return existing, False
+        answers = {**draft.answers, **consent}
+        submission = create_submission(
+            answers=answers,
+            draft_key=draft.pk,
+            ip_address=ip_address,
+            user_agent=user_agent,
+            language=str(answers.get("language") or draft.language),
+        )
+        draft.delete()
+    send_receipt(submission)
+    return submission, True
+
+
+def safety_advice(submission: Submission) -> list[str]:
+    """The patient-facing safety advice of the latest screening's urgent findings."""
+    record: ScreeningRecord | None = submission.screenings.first()
+    if record is None:
+        return []
+    result = Result.from_dict(
+        {
+            "outcome": record.outcome,
+            "findings": record.findings,
+            "ruleset": record.ruleset,
+            "policy": record.policy,
+        },
+        screening_date=record.screening_date,
+    )
+    return result.safety_advice()
+
+
+def send_receipt(submission: Submission) -> None:
+    """The receipt: reference, next steps and any urgent advice; never the answers."""
+    with translation.override(submission.language):
+        context = {
+            "clinic_name": settings.CLINIC_NAME,
+            "clinic_phone": settings.CLINIC_PHONE,
+            "reference": submission.reference,
+            "advice": safety_advice(submission),
+        }
+        subject = gettext("Your form at %(clinic)s: we have received it") % {
+            "clinic": settings.CLINIC_NAME
+        }
+        body = render_to_string("intake/email/receipt.txt", context)
+    send_mail(subject, body, None, [submission.email])
+    logger.info("intake receipt sent for submission %s", submission.pk)
