@@ -1,0 +1,194 @@
+"""The front-desk queue at /staff/: order, counts, overdue, filters, search, paging, queries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from intake.models import ScreeningRecord, Status, Submission
+from intake.submissions import contact_deadline
+from tests.helpers import make_front_desk, make_staff, make_submission, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk() -> Client:
+    client = Client()
+    sign_in(client, make_front_desk())
+    return client
+
+
+def references(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [s.reference for s in response.context["page"]]
+
+
+def test_queue_lists_most_severe_first_then_oldest_first(desk: Client) -> None:
+    now = timezone.now()
+    eligible_old = make_submission(submitted_at=now - timedelta(hours=30))
+    urgent_new = make_submission(calf_swelling=True, submitted_at=now - timedelta(minutes=5))
+    urgent_old = make_submission(calf_swelling=True, submitted_at=now - timedelta(hours=1))
+    refer = make_submission(night_pain=True, submitted_at=now - timedelta(hours=2))
+    response = desk.get("/staff/")
+    assert references(response) == [
+        urgent_old.reference,
+        urgent_new.reference,
+        refer.reference,
+        eligible_old.reference,
+    ]
+
+
+def test_queue_row_shows_reference_name_age_outcome_status_and_top_findings(desk: Client) -> None:
+    submission = make_submission(
+        calf_swelling=True,
+        first_name="Rowan",
+        last_name="Fictive",
+        submitted_at=timezone.now() - timedelta(hours=3, minutes=10),
+    )
+    page = desk.get("/staff/").content.decode()
+    assert submission.reference in page
+    assert "Rowan Fictive" in page
+    assert "3 h ago" in page
+    assert "Urgent" in page and "New" in page
+    assert "possible deep-vein thrombosis" in page
+
+
+def test_overdue_submissions_are_counted_and_marked_in_words(desk: Client) -> None:
+    make_submission(calf_swelling=True, submitted_at=timezone.now() - timedelta(hours=3))
+    make_submission(calf_swelling=True)
+    response = desk.get("/staff/")
+    assert response.context["overdue_count"] == 1
+    page = response.content.decode()
+    assert page.count('class="badge badge-overdue">Overdue<') == 1
+    assert "not contacted in time" in page
+
+
+def test_counts_per_outcome_cover_open_submissions(desk: Client) -> None:
+    make_submission(calf_swelling=True)
+    make_submission(night_pain=True)
+    make_submission(night_pain=True)
+    closed = make_submission()
+    Submission.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    counts = {o.value: n for o, _label, n in desk.get("/staff/").context["outcome_counts"]}
+    assert counts == {"urgent": 1, "refer": 2, "no_needling": 0, "review": 0, "eligible": 0}
+
+
+def test_an_overridden_outcome_shows_the_screened_outcome_beside_it(desk: Client) -> None:
+    submission = make_submission(night_pain=True)
+    submission.record_override("eligible", reason="Known benign.", by=make_staff("c", None))
+    page = desk.get("/staff/").content.decode()
+    assert "overridden; screened:" in page and "Refer" in page
+
+
+def test_filters_by_outcome_status_overdue_and_dates(desk: Client) -> None:
+    now = timezone.now()
+    urgent = make_submission(calf_swelling=True, submitted_at=now - timedelta(days=3))
+    refer = make_submission(night_pain=True, submitted_at=now - timedelta(hours=1))
+    contacted = make_submission()
+    Submission.objects.filter(pk=contacted.pk).update(status=Status.CONTACTED)
+    closed = make_submission()
+    Submission.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+
+    assert references(desk.get("/staff/?outcome=urgent")) == [urgent.reference]
+    assert references(desk.get("/staff/?status=contacted")) == [contacted.reference]
+    assert closed.reference not in references(desk.get("/staff/"))
+    assert closed.reference in references(desk.get("/staff/?status=all"))
+    assert references(desk.get("/staff/?overdue=on")) == [urgent.reference]
+    today = timezone.localdate(now).isoformat()
+    assert refer.reference in references(desk.get(f"/staff/?submitted_from={today}"))
+    assert urgent.reference not in references(desk.get(f"/staff/?submitted_from={today}"))
+    two_days_ago = (timezone.localdate(now) - timedelta(days=2)).isoformat()
+    assert references(desk.get(f"/staff/?submitted_to={two_days_ago}")) == [urgent.reference]
+
+
+def test_bad_filter_values_show_a_message_and_never_fail(desk: Client) -> None:
+    response = desk.get("/staff/?outcome=nonsense&submitted_from=yesterday&page=abc")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    response = desk.get("/staff/?submitted_from=2026-05-02&submitted_to=2026-05-01")
+    assert "The end date is before the start date." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["Lovelace", "lovelace", "ada lovelace", "ada@lovelace.example", "555 777"]
+)
+def test_search_finds_by_name_email_and_phone(desk: Client, query: str) -> None:
+    found = make_submission(
+        first_name="Ada", last_name="Lovelace", email="ada@lovelace.example", phone="555 777 1234"
+    )
+    make_submission(first_name="Grace", last_name="Hopper", email="g@h.example")
+    assert references(desk.get("/staff/", {"q": query})) == [found.reference]
+
+
+def test_search_finds_by_reference(desk: Client) -> None:
+    found = make_submission()
+    make_submission()
+    assert references(desk.get("/staff/", {"q": found.reference.lower()})) == [found.reference]
+
+
+def test_queue_pages_by_25_and_keeps_the_filters_in_page_links(desk: Client) -> None:
+    for _ in range(27):
+        make_submission(night_pain=True)
+    first = desk.get("/staff/?outcome=refer")
+    assert len(first.context["page"].object_list) == 25
+    assert "outcome=refer&amp;page=2" in first.content.decode()
+    second = desk.get("/staff/?outcome=refer&page=2")
+    assert len(second.context["page"].object_list) == 2
+
+
+def _bulk_submissions(count: int, prefix: str) -> None:
+    template = make_submission(calf_swelling=True)
+    screening = template.screenings.get()
+    now = timezone.now()
+    rows = []
+    for n in range(count - 1):
+        at = now - timedelta(minutes=n)
+        rows.append(
+            Submission(
+                reference=f"{prefix}{n:07d}",
+                draft_key=uuid.uuid4(),
+                answers=template.answers,
+                first_name="Bulk",
+                last_name=f"Row{n}",
+                email=f"row{n}@example.com",
+                phone="555 010 0000",
+                date_of_birth=template.date_of_birth,
+                consent_version="x",
+                signature="x",
+                signed_at=at,
+                submitted_at=at,
+                screened_outcome="urgent",
+                outcome="urgent",
+                priority=0,
+                contact_due_at=contact_deadline("urgent", at),
+            )
+        )
+    created = Submission.objects.bulk_create(rows)
+    ScreeningRecord.objects.bulk_create(
+        ScreeningRecord(
+            submission=s,
+            outcome="urgent",
+            findings=screening.findings,
+            ruleset=screening.ruleset,
+            screening_date=screening.screening_date,
+        )
+        for s in created
+    )
+
+
+def test_queue_runs_the_same_number_of_queries_with_10_and_500_submissions(desk: Client) -> None:
+    _bulk_submissions(10, "A")
+    desk.get("/staff/")  # warm the session and permission caches' first queries alike
+    with CaptureQueriesContext(connection) as ten:
+        assert desk.get("/staff/").status_code == 200
+    _bulk_submissions(490, "B")
+    with CaptureQueriesContext(connection) as five_hundred:
+        assert desk.get("/staff/").status_code == 200
+    assert len(ten) == len(five_hundred)
+    assert len(five_hundred) <= 10
