@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from .models import Draft, ScreeningRecord, Submission
 from .questions import QUESTIONS, SECTIONS_BY_CODE, is_shown
-from .screening import Result
+from .screening import SAFETY_ADVICE_BY_LEVEL, Result
 from .submissions import create_submission
 
 logger = logging.getLogger(__name__)
@@ -141,10 +141,9 @@ def send_resume_link(*, draft: Draft, email: str, base_url: str) -> None:
     token = make_resume_token(draft)
     link = base_url.rstrip("/") + f"/intake/resume/{token}/"
     with translation.override(draft.language):
-        context = {"clinic_name": settings.CLINIC_NAME, "link": link, "days": RESUME_MAX_AGE.days}
-        subject = gettext("Your form at %(clinic)s: continue where you left off") % {
-            "clinic": settings.CLINIC_NAME
-        }
+        context = {"clinic_phone": settings.CLINIC_PHONE, "link": link, "days": RESUME_MAX_AGE.days}
+        # No clinic name: the default one ("Heel Pain Clinic") would itself say something.
+        subject = gettext("Your form: continue where you left off")
         body = render_to_string("intake/email/resume_link.txt", context)
     send_mail(subject, body, None, [email])
     logger.info("intake resume link sent for draft %s", draft.pk)
@@ -183,12 +182,11 @@ def submit_draft(
     return submission, True
 
 
-def safety_advice(submission: Submission) -> list[str]:
-    """The patient-facing safety advice of the latest screening's urgent findings."""
+def _screening(submission: Submission) -> Result | None:
     record: ScreeningRecord | None = submission.screenings.first()
     if record is None:
-        return []
-    result = Result.from_dict(
+        return None
+    return Result.from_dict(
         {
             "outcome": record.outcome,
             "findings": record.findings,
@@ -197,20 +195,32 @@ def safety_advice(submission: Submission) -> list[str]:
         },
         screening_date=record.screening_date,
     )
-    return result.safety_advice()
+
+
+def safety_advice(submission: Submission) -> list[str]:
+    """The patient-facing safety advice of each urgent finding (for the confirmation page)."""
+    result = _screening(submission)
+    return result.safety_advice() if result is not None else []
+
+
+def email_safety_advice(submission: Submission) -> list[str]:
+    """The most pressing advice only: unlike the page, it never repeats what the patient said."""
+    result = _screening(submission)
+    if result is None or result.advice is None:
+        return []
+    return [str(SAFETY_ADVICE_BY_LEVEL[result.advice])]
 
 
 def send_receipt(submission: Submission) -> None:
     """The receipt: reference, next steps and any urgent advice; never the answers."""
     with translation.override(submission.language):
         context = {
-            "clinic_name": settings.CLINIC_NAME,
             "clinic_phone": settings.CLINIC_PHONE,
             "reference": submission.reference,
-            "advice": safety_advice(submission),
+            "advice": email_safety_advice(submission),
         }
-        subject = gettext("Your form at %(clinic)s: we have received it") % {
-            "clinic": settings.CLINIC_NAME
+        subject = gettext("We have received your form (reference %(reference)s)") % {
+            "reference": submission.reference
         }
         body = render_to_string("intake/email/receipt.txt", context)
     send_mail(subject, body, None, [submission.email])
