@@ -271,6 +271,10 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "clinic.logs.NoRequestDataReporterFilter"
 # Behind a reverse proxy the client address is the last X-Forwarded-For entry (set by our proxy).
 CLINIC_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
 
+if TESTING:
+    # The suite creates many staff users; a fast hasher keeps it quick. Never used outside tests.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # Two-factor sign-in for every staff account (and the admin): on unless DEBUG, or as set.
 CLINIC_REQUIRE_2FA = env_bool("CLINIC_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = CLINIC_NAME
