@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from consults import urls as consults_urls
 from intake import urls as intake_urls
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", include((intake_urls.staff_patterns, "staff"))),
+    path("staff/", include((consults_urls.staff_patterns, "consults_staff"))),
+    path("consult/", include((consults_urls.patient_patterns, "consults"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

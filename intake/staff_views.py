@@ -231,6 +231,10 @@ def clear_for_consult(request: HttpRequest, reference: str) -> HttpResponse:
         reason=form.cleaned_data["reason"], by=request.user, request=request
     )
     messages.success(request, _("Cleared for a consult."))
+    from consults.booking import send_booking_invite  # the scheduling app emails a booking link
+
+    if send_booking_invite(submission=submission, by=submission.cleared_by, audit_entry=False):
+        messages.info(request, _("The patient has been emailed a link to book a consult."))
     return redirect(submission_url(submission))
 
 

@@ -1,0 +1,283 @@
+"""Who may be booked, and booking, moving and cancelling consults (each audited, each emailed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from intake import audit
+from intake.models import Outcome, Status, Submission, User
+
+from . import emails
+from .models import Chiropractor, Consult, new_manage_key
+from .slots import is_free_slot
+
+BOOKED = "booked_consult"
+RESCHEDULED = "rescheduled_consult"
+CANCELLED = "cancelled_consult"
+INVITED = "sent_booking_link"
+
+# Each kind of link has its own salt, so one can never be used as the other.
+BOOKING_SALT = "consults.booking-link"
+MANAGE_SALT = "consults.manage-link"
+
+CLOSED_STATUSES = (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING)
+
+
+class BookingNotAllowed(Exception):
+    """The booking gate said no; the message says why, for staff and patients alike."""
+
+
+@dataclass(frozen=True)
+class Booked:
+    consult: Consult
+    created: bool  # False when the submission already had this consult (a double click)
+
+
+@dataclass(frozen=True)
+class SlotTaken:
+    """Someone else booked the slot between viewing and booking."""
+
+
+def consult_kind(submission: Submission) -> str:
+    """The kind of consult a submission may have, once the gate lets it through."""
+    if submission.outcome in (Outcome.NO_NEEDLING, Outcome.URGENT, Outcome.REFER):
+        return Consult.Kind.NO_NEEDLING
+    return Consult.Kind.DRY_NEEDLING
+
+
+def booking_block_reason(submission: Submission) -> str | None:
+    """Why this submission cannot be booked yet, or None when it can."""
+    if submission.anonymised_at is not None or submission.status in CLOSED_STATUSES:
+        return _("This case is closed, so no consult can be booked.")
+    outcome = submission.outcome
+    if outcome == Outcome.ELIGIBLE:
+        return None
+    if outcome == Outcome.REVIEW and not submission.cleared_for_consult:
+        return _("A chiropractor must review and clear this case before a consult is booked.")
+    if outcome == Outcome.NO_NEEDLING and not submission.cleared_for_consult:
+        return _(
+            "Dry needling is not suitable for this patient. A chiropractor must clear the case "
+            "for a consult without needling first."
+        )
+    if outcome in (Outcome.URGENT, Outcome.REFER) and not (
+        submission.cleared_for_consult and submission.clearance_reason.strip()
+    ):
+        return _(
+            "Urgent and referral cases can be booked only after a chiropractor has cleared them "
+            "with a reason."
+        )
+    return None
+
+
+# Links -------------------------------------------------------------------------------------
+
+
+def booking_token(submission: Submission) -> str:
+    return signing.dumps({"r": submission.reference}, salt=BOOKING_SALT, compress=True)
+
+
+def submission_from_booking_token(token: str) -> Submission | None:
+    """The submission a booking link is for, or None when it is forged, expired or used."""
+    try:
+        data = signing.loads(
+            token, salt=BOOKING_SALT, max_age=timedelta(days=settings.CLINIC_BOOKING_LINK_DAYS)
+        )
+        submission = Submission.objects.get(reference=data["r"])
+    except (signing.BadSignature, KeyError, TypeError, Submission.DoesNotExist):
+        return None
+    if booking_block_reason(submission) is not None:
+        return None
+    return submission
+
+
+def manage_token(consult: Consult) -> str:
+    return signing.dumps({"k": consult.manage_key}, salt=MANAGE_SALT, compress=True)
+
+
+def consult_from_manage_token(token: str) -> Consult | None:
+    """The consult a cancel/reschedule link is for, while it is active and the link current."""
+    try:
+        data = signing.loads(token, salt=MANAGE_SALT)
+        consult = Consult.objects.select_related("chiropractor", "submission").get(
+            manage_key=data["k"], status=Consult.Status.ACTIVE
+        )
+    except (signing.BadSignature, KeyError, TypeError, Consult.DoesNotExist):
+        return None
+    return consult
+
+
+def link(path: str) -> str:
+    return f"{settings.CLINIC_SITE_URL}{path}"
+
+
+# Submission status -------------------------------------------------------------------------
+
+
+def _set_status(submission: Submission, to: str, *, by: User | None) -> None:
+    """Move the submission's status with the consult, audited. (Patients have no user, and
+    the staff transition table has no 'booked → contacted', so this is done here.)"""
+    previous = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).get()
+    if previous == to:
+        return
+    Submission.objects.filter(pk=submission.pk).update(status=to)
+    submission.status = to
+    detail: dict[str, Any] = {"from": previous, "to": to}
+    audit.record(audit.CHANGED_STATUS, actor=by, submission=submission, **detail)
+
+
+# Workflows ---------------------------------------------------------------------------------
+
+
+def book_consult(
+    *,
+    submission: Submission,
+    chiropractor: Chiropractor,
+    starts_at: datetime,
+    by: User | None,
+    kind: str | None = None,
+) -> Booked | SlotTaken:
+    """Book a consult in a free slot. `by` is None when the patient books through a link.
+
+    Raises BookingNotAllowed when the gate refuses the case. The database has the last word
+    on the slot: a booking that loses a race comes back as SlotTaken.
+    """
+    starts_at = starts_at.astimezone(UTC)
+    reason = booking_block_reason(submission)
+    if reason is not None:
+        raise BookingNotAllowed(reason)
+    kind = kind or consult_kind(submission)
+    if kind == Consult.Kind.DRY_NEEDLING and consult_kind(submission) != kind:
+        raise BookingNotAllowed(_("This case may have a consult without needling only."))
+    existing = Consult.objects.active().filter(submission=submission).first()
+    if existing is not None:
+        return Booked(existing, created=False)
+    if not is_free_slot(chiropractor, starts_at):
+        return SlotTaken()
+    try:
+        with transaction.atomic():
+            consult = Consult.objects.create(
+                chiropractor=chiropractor,
+                submission=submission,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=chiropractor.consult_minutes),
+                kind=kind,
+                booked_by=by,
+            )
+            if submission.status in (Status.NEW, Status.CONTACTED):
+                _set_status(submission, Status.CONSULT_BOOKED, by=by)
+            audit.record(
+                BOOKED,
+                actor=by,
+                submission=submission,
+                consult=consult.pk,
+                chiropractor=chiropractor.pk,
+                kind=kind,
+                by_patient=by is None,
+            )
+    except IntegrityError:
+        # Either the slot went to someone else, or this submission was booked a moment ago
+        # (two clicks racing): show that booking rather than an error.
+        existing = Consult.objects.active().filter(submission=submission).first()
+        if existing is not None:
+            return Booked(existing, created=False)
+        return SlotTaken()
+    emails.send_confirmation(consult, manage_url=link(manage_path(consult)))
+    return Booked(consult, created=True)
+
+
+def reschedule_consult(
+    *, consult: Consult, starts_at: datetime, by: User | None, reason: str = ""
+) -> Booked | SlotTaken:
+    """Move a consult to another free slot of the same chiropractor; same calendar UID."""
+    starts_at = starts_at.astimezone(UTC)
+    if not is_free_slot(consult.chiropractor, starts_at, exclude=consult):
+        return SlotTaken()
+    previous = consult.starts_at
+    try:
+        with transaction.atomic():
+            updated = Consult.objects.filter(pk=consult.pk, status=Consult.Status.ACTIVE).update(
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=consult.chiropractor.consult_minutes),
+                sequence=consult.sequence + 1,
+                manage_key=new_manage_key(),
+                reminder_sent_at=None,
+            )
+            if not updated:
+                return SlotTaken()
+            audit.record(
+                RESCHEDULED,
+                actor=by,
+                submission=consult.submission,
+                consult=consult.pk,
+                by_patient=by is None,
+                reason_given=bool(reason.strip()),
+            )
+    except IntegrityError:
+        return SlotTaken()
+    consult.refresh_from_db()
+    emails.send_rescheduled(consult, previous=previous, manage_url=link(manage_path(consult)))
+    return Booked(consult, created=False)
+
+
+def cancel_consult(*, consult: Consult, by: User | None, reason: str) -> bool:
+    """Cancel an active consult with a reason; False when it was already cancelled."""
+    with transaction.atomic():
+        now = timezone.now()
+        updated = Consult.objects.filter(pk=consult.pk, status=Consult.Status.ACTIVE).update(
+            status=Consult.Status.CANCELLED,
+            cancelled_at=now,
+            cancel_reason=reason.strip(),
+            sequence=consult.sequence + 1,
+        )
+        if not updated:
+            return False
+        consult.refresh_from_db()
+        submission = consult.submission
+        if submission.status == Status.CONSULT_BOOKED:
+            _set_status(submission, Status.CONTACTED, by=by)
+        audit.record(
+            CANCELLED,
+            actor=by,
+            submission=submission,
+            consult=consult.pk,
+            by_patient=by is None,
+        )
+    emails.send_cancelled(consult)
+    return True
+
+
+def send_booking_invite(
+    *, submission: Submission, by: User | None, audit_entry: bool = True
+) -> bool:
+    """Email a cleared patient a link to book; False (nothing sent) when the gate says no.
+
+    `audit_entry=False` when the caller's own entry covers it (the chiropractor's clearance).
+    """
+    if booking_block_reason(submission) is not None:
+        return False
+    if Consult.objects.active().filter(submission=submission).exists():
+        return False
+    if audit_entry:
+        audit.record(INVITED, actor=by, submission=submission)
+    emails.send_booking_link(submission, url=link(booking_path(submission)))
+    return True
+
+
+def booking_path(submission: Submission) -> str:
+    from django.urls import reverse
+
+    return reverse("consults:book", args=[booking_token(submission)])
+
+
+def manage_path(consult: Consult) -> str:
+    from django.urls import reverse
+
+    return reverse("consults:manage", args=[manage_token(consult)])

@@ -1,0 +1,127 @@
+"""Free slots: weekly hours in the clinic's local time, minus time off and booked consults.
+
+Slots start at the beginning of each block of working hours and follow every
+consult length + buffer, counted in real (UTC) time so a daylight-saving change never
+makes a slot vanish or double. The same grid is what the database's unique
+(chiropractor, starts_at) constraint relies on.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.utils import timezone
+
+from .models import Chiropractor, Consult, TimeOff, WorkingHours
+
+
+@dataclass(frozen=True)
+class Slot:
+    chiropractor: Chiropractor
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def local_start(self) -> datetime:
+        return timezone.localtime(self.starts_at)
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())).astimezone(UTC)
+
+
+def grid_for_day(
+    chiropractor: Chiropractor, day: date, hours: Iterable[WorkingHours]
+) -> list[tuple[datetime, datetime]]:
+    """Every slot of the day's working hours, as (start, end) in UTC, before removing bookings."""
+    length = timedelta(minutes=chiropractor.consult_minutes)
+    step = length + timedelta(minutes=chiropractor.buffer_minutes)
+    grid: list[tuple[datetime, datetime]] = []
+    for block in hours:
+        if block.weekday != day.weekday():
+            continue
+        # Python adds timedeltas to zoned datetimes in wall-clock time; step in UTC instead.
+        start = timezone.make_aware(datetime.combine(day, block.starts)).astimezone(UTC)
+        end = timezone.make_aware(datetime.combine(day, block.ends)).astimezone(UTC)
+        moment = start
+        while moment + length <= end:
+            grid.append((moment, moment + length))
+            moment += step
+    return sorted(grid)
+
+
+def free_slots(
+    chiropractor: Chiropractor,
+    first_day: date,
+    last_day: date,
+    *,
+    now: datetime | None = None,
+    exclude: Consult | None = None,
+) -> list[Slot]:
+    """Bookable slots from `first_day` to `last_day` (local dates, inclusive), in time order.
+
+    Three queries whatever the range; `exclude` leaves one consult out (when moving it).
+    """
+    now = now or timezone.now()
+    range_start = _local_midnight(first_day)
+    range_end = _local_midnight(last_day + timedelta(days=1))
+    buffer = timedelta(minutes=chiropractor.buffer_minutes)
+    hours = list(WorkingHours.objects.filter(chiropractor=chiropractor))
+    absences = list(
+        TimeOff.objects.filter(
+            chiropractor=chiropractor, starts_at__lt=range_end, ends_at__gt=range_start
+        ).values_list("starts_at", "ends_at")
+    )
+    booked_qs = Consult.objects.active().filter(
+        chiropractor=chiropractor,
+        starts_at__lt=range_end + buffer,
+        ends_at__gt=range_start - buffer,
+    )
+    if exclude is not None:
+        booked_qs = booked_qs.exclude(pk=exclude.pk)
+    # Active consults of one chiropractor never overlap, so sorting by start sorts the ends too.
+    booked = sorted(booked_qs.values_list("starts_at", "ends_at"))
+    booked_starts = [start for start, _end in booked]
+
+    slots: list[Slot] = []
+    day = first_day
+    while day <= last_day:
+        for start, end in grid_for_day(chiropractor, day, hours):
+            if start <= now:
+                continue
+            # The consult starting last before this slot (plus buffer) ends is the only one
+            # that can overlap it.
+            index = bisect_left(booked_starts, end + buffer)
+            if index and booked[index - 1][1] + buffer > start:
+                continue
+            if any(off_start < end and off_end > start for off_start, off_end in absences):
+                continue
+            slots.append(Slot(chiropractor, start, end))
+        day += timedelta(days=1)
+    return slots
+
+
+def is_free_slot(
+    chiropractor: Chiropractor,
+    starts_at: datetime,
+    *,
+    now: datetime | None = None,
+    exclude: Consult | None = None,
+) -> bool:
+    """Whether `starts_at` is on the chiropractor's grid and free (checked again by the DB)."""
+    day = timezone.localdate(starts_at)
+    return any(
+        slot.starts_at == starts_at
+        for slot in free_slots(chiropractor, day, day, now=now, exclude=exclude)
+    )
+
+
+def booking_days(today: date | None = None) -> list[date]:
+    """The days patients may choose from: today and the next few weeks."""
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    return [today + timedelta(days=n) for n in range(settings.CLINIC_BOOKING_WEEKS * 7)]

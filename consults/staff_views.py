@@ -1,0 +1,373 @@
+"""Staff pages: booking from a submission, moving and cancelling, agenda, and availability."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from intake import audit
+from intake.models import ScreeningRecord, Submission, User
+
+from .booking import (
+    BookingNotAllowed,
+    SlotTaken,
+    book_consult,
+    booking_block_reason,
+    cancel_consult,
+    consult_kind,
+    reschedule_consult,
+    send_booking_invite,
+)
+from .forms import CancelForm, ChiropractorForm, DayForm, TimeOffForm, WorkingHoursForm, parse_slot
+from .models import Chiropractor, Consult, TimeOff, WorkingHours
+from .slots import free_slots
+
+BOOK = "consults.book_consult"
+VIEW_SUBMISSION = "intake.view_submission"
+VIEW_CONSULT = "consults.view_consult"
+MANAGE = "consults.manage_availability"
+AVAILABILITY_CHANGED = "changed_availability"
+
+
+def _require(request: HttpRequest, *perms: str) -> None:
+    if not request.user.has_perms(perms):
+        raise PermissionDenied
+
+
+def get_submission_for_booking(request: HttpRequest, reference: str) -> Submission:
+    """The one way these views fetch a submission: 403 without booking rights, else 404."""
+    _require(request, BOOK, VIEW_SUBMISSION)
+    return get_object_or_404(Submission, reference=reference.upper(), anonymised_at__isnull=True)
+
+
+def get_consult_for_staff(request: HttpRequest, pk: int) -> Consult:
+    _require(request, BOOK, VIEW_SUBMISSION)
+    return get_object_or_404(
+        Consult.objects.select_related("submission", "chiropractor"),
+        pk=pk,
+        submission__anonymised_at__isnull=True,
+    )
+
+
+def _staff_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _day_form(request: HttpRequest, chiropractor: Chiropractor | None = None) -> DayForm:
+    initial: dict[str, Any] = {"day": timezone.localdate()}
+    if chiropractor is not None:
+        initial["chiropractor"] = chiropractor
+    else:
+        own = Chiropractor.objects.filter(is_active=True).first()
+        initial["chiropractor"] = own
+    return DayForm(request.GET if "day" in request.GET else None, initial=initial)
+
+
+def _slots_for(form: DayForm, *, exclude: Consult | None = None) -> tuple[Any, list[Any]]:
+    if form.is_bound and form.is_valid():
+        chiropractor = form.cleaned_data["chiropractor"]
+        day = form.cleaned_data["day"]
+    else:
+        chiropractor = form.initial.get("chiropractor")
+        day = form.initial["day"]
+    if chiropractor is None:
+        return day, []
+    return day, free_slots(chiropractor, day, day, exclude=exclude)
+
+
+def _booking_page(
+    request: HttpRequest, submission: Submission, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    consult = Consult.objects.active().filter(submission=submission).first()
+    form = _day_form(request, consult.chiropractor if consult else None)
+    day, slots = _slots_for(form, exclude=consult)
+    context = {
+        "submission": submission,
+        "block_reason": booking_block_reason(submission),
+        "kind": Consult.Kind(consult_kind(submission)).label,
+        "consult": consult,
+        "past_consults": Consult.objects.filter(submission=submission).exclude(
+            status=Consult.Status.ACTIVE
+        )[:10],
+        "day_form": form,
+        "day": day,
+        "slots": slots,
+        "cancel_form": CancelForm(),
+        "has_chiropractors": Chiropractor.objects.filter(is_active=True).exists(),
+        **extra,
+    }
+    return render(request, "consults/staff_booking.html", context, status=status)
+
+
+def submission_consult(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_booking(request, reference)
+    return _booking_page(request, submission)
+
+
+@require_POST
+def book(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_booking(request, reference)
+    parsed = parse_slot(request.POST.get("slot", ""))
+    chiropractor = (
+        Chiropractor.objects.filter(pk=parsed[0], is_active=True).first() if parsed else None
+    )
+    if parsed is None or chiropractor is None:
+        messages.error(request, _("Please choose one of the free times."))
+        return redirect("consults_staff:submission", reference=submission.reference)
+    try:
+        result = book_consult(
+            submission=submission,
+            chiropractor=chiropractor,
+            starts_at=parsed[1],
+            by=_staff_user(request),
+        )
+    except BookingNotAllowed as refusal:
+        messages.error(request, str(refusal))
+        return redirect("consults_staff:submission", reference=submission.reference)
+    if isinstance(result, SlotTaken):
+        return _booking_page(
+            request,
+            submission,
+            status=409,
+            slot_taken=True,
+        )
+    if result.created:
+        messages.success(request, _("Consult booked. The patient has been emailed."))
+    return redirect("consults_staff:submission", reference=submission.reference)
+
+
+@require_POST
+def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    consult = get_consult_for_staff(request, pk)
+    parsed = parse_slot(request.POST.get("slot", ""))
+    reference = consult.submission.reference
+    if not consult.is_active or parsed is None or parsed[0] != consult.chiropractor_id:
+        messages.error(request, _("Please choose one of the free times."))
+        return redirect("consults_staff:submission", reference=reference)
+    result = reschedule_consult(consult=consult, starts_at=parsed[1], by=_staff_user(request))
+    if isinstance(result, SlotTaken):
+        return _booking_page(request, consult.submission, status=409, slot_taken=True)
+    messages.success(request, _("Consult moved. The patient has been emailed."))
+    return redirect("consults_staff:submission", reference=reference)
+
+
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    consult = get_consult_for_staff(request, pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _booking_page(request, consult.submission, status=400, cancel_form=form)
+    if cancel_consult(consult=consult, by=_staff_user(request), reason=form.cleaned_data["reason"]):
+        messages.success(request, _("Consult cancelled. The patient has been emailed."))
+    else:
+        messages.info(request, _("This consult was already cancelled."))
+    return redirect("consults_staff:submission", reference=consult.submission.reference)
+
+
+@require_POST
+def invite(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_booking(request, reference)
+    if send_booking_invite(submission=submission, by=_staff_user(request)):
+        messages.success(request, _("Booking link emailed to the patient."))
+    else:
+        messages.error(request, _("No booking link was sent: this case cannot be booked now."))
+    return redirect("consults_staff:submission", reference=submission.reference)
+
+
+# Agenda ------------------------------------------------------------------------------------
+
+
+def findings_for(submission: Submission) -> list[str]:
+    screenings = getattr(submission, "latest_screenings", None)
+    latest = screenings[0] if screenings else None
+    if latest is None:
+        return []
+    return [str(finding.get("reason", "")) for finding in latest.findings[:3]]
+
+
+def agenda_consults(start: datetime, end: datetime, chiropractor: Chiropractor | None) -> list[Any]:
+    consults = (
+        Consult.objects.active()
+        .between(start, end)
+        .select_related("chiropractor", "submission")
+        .prefetch_related(
+            Prefetch(
+                "submission__screenings",
+                queryset=ScreeningRecord.objects.order_by("-created_at", "-pk"),
+                to_attr="latest_screenings",
+            )
+        )
+    )
+    if chiropractor is not None:
+        consults = consults.filter(chiropractor=chiropractor)
+    result = list(consults)
+    for consult in result:
+        consult.findings = findings_for(consult.submission)  # type: ignore[attr-defined]
+    return result
+
+
+def _local_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def _agenda_chiropractor(request: HttpRequest) -> Chiropractor | None:
+    chosen = request.GET.get("chiropractor", "")
+    if chosen.isdigit():
+        return Chiropractor.objects.filter(pk=int(chosen)).first()
+    if chosen == "all":
+        return None
+    return Chiropractor.objects.filter(user__pk=request.user.pk or 0).first()
+
+
+def _parse_day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def agenda_day(request: HttpRequest, day: str | None = None) -> HttpResponse:
+    _require(request, VIEW_CONSULT, VIEW_SUBMISSION)
+    the_day = _parse_day(day)
+    chiropractor = _agenda_chiropractor(request)
+    consults = agenda_consults(
+        _local_start(the_day), _local_start(the_day + timedelta(days=1)), chiropractor
+    )
+    return render(
+        request,
+        "consults/agenda_day.html",
+        {
+            "day": the_day,
+            "previous": the_day - timedelta(days=1),
+            "next": the_day + timedelta(days=1),
+            "consults": consults,
+            "chiropractor": chiropractor,
+            "chiropractors": Chiropractor.objects.all(),
+            "query": _agenda_query(chiropractor),
+        },
+    )
+
+
+def agenda_week(request: HttpRequest, day: str | None = None) -> HttpResponse:
+    _require(request, VIEW_CONSULT, VIEW_SUBMISSION)
+    monday = _parse_day(day)
+    monday -= timedelta(days=monday.weekday())
+    chiropractor = _agenda_chiropractor(request)
+    consults = agenda_consults(
+        _local_start(monday), _local_start(monday + timedelta(days=7)), chiropractor
+    )
+    days = [
+        (
+            monday + timedelta(days=n),
+            [c for c in consults if timezone.localdate(c.starts_at) == monday + timedelta(days=n)],
+        )
+        for n in range(7)
+    ]
+    return render(
+        request,
+        "consults/agenda_week.html",
+        {
+            "monday": monday,
+            "days": days,
+            "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+            "chiropractor": chiropractor,
+            "chiropractors": Chiropractor.objects.all(),
+            "query": _agenda_query(chiropractor),
+        },
+    )
+
+
+def _agenda_query(chiropractor: Chiropractor | None) -> str:
+    return f"chiropractor={chiropractor.pk}" if chiropractor else "chiropractor=all"
+
+
+# Availability ------------------------------------------------------------------------------
+
+
+def schedule(request: HttpRequest) -> HttpResponse:
+    _require(request, MANAGE)
+    form = ChiropractorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        chiropractor = form.save()
+        audit.record(AVAILABILITY_CHANGED, request=request, chiropractor=chiropractor.pk)
+        messages.success(request, _("Chiropractor added. Now set their weekly hours."))
+        return redirect("consults_staff:chiropractor", pk=chiropractor.pk)
+    return render(
+        request,
+        "consults/schedule.html",
+        {"chiropractors": Chiropractor.objects.prefetch_related("hours"), "form": form},
+    )
+
+
+def chiropractor_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, MANAGE)
+    chiropractor = get_object_or_404(Chiropractor, pk=pk)
+    which = request.POST.get("form") if request.method == "POST" else None
+    profile_form = ChiropractorForm(
+        request.POST if which == "profile" else None, instance=chiropractor, prefix="profile"
+    )
+    hours_form = WorkingHoursForm(request.POST if which == "hours" else None, prefix="hours")
+    off_form = TimeOffForm(request.POST if which == "off" else None, prefix="off")
+    bound = {"profile": profile_form, "hours": hours_form, "off": off_form}.get(which or "")
+    if bound is not None:
+        if bound.is_valid():
+            saved = bound.save(commit=False)
+            if which != "profile":
+                saved.chiropractor = chiropractor
+            saved.save()
+            audit.record(
+                AVAILABILITY_CHANGED, request=request, chiropractor=chiropractor.pk, part=which
+            )
+            messages.success(request, _("Saved."))
+            return redirect("consults_staff:chiropractor", pk=chiropractor.pk)
+        messages.error(request, _("Please correct the errors below."))
+    return render(
+        request,
+        "consults/chiropractor_schedule.html",
+        {
+            "chiropractor": chiropractor,
+            "profile_form": profile_form,
+            "hours_form": hours_form,
+            "off_form": off_form,
+            "hours": chiropractor.hours.all(),
+            "time_off": chiropractor.time_off.filter(ends_at__gte=timezone.now()),
+        },
+        status=400 if bound is not None else 200,
+    )
+
+
+@require_POST
+def delete_hours(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, MANAGE)
+    block = get_object_or_404(WorkingHours, pk=pk)
+    block.delete()
+    audit.record(AVAILABILITY_CHANGED, request=request, chiropractor=block.chiropractor_id)
+    messages.success(request, _("Hours removed."))
+    return redirect("consults_staff:chiropractor", pk=block.chiropractor_id)
+
+
+@require_POST
+def delete_time_off(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, MANAGE)
+    absence = get_object_or_404(TimeOff, pk=pk)
+    absence.delete()
+    audit.record(AVAILABILITY_CHANGED, request=request, chiropractor=absence.chiropractor_id)
+    messages.success(request, _("Time off removed."))
+    return redirect("consults_staff:chiropractor", pk=absence.chiropractor_id)
+
+
+def staff_url(reference: str) -> str:
+    return reverse("consults_staff:submission", kwargs={"reference": reference})

@@ -1,0 +1,56 @@
+"""Panels the consults app puts on other apps' pages: today's consults, booking, self-booking."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from intake.models import Submission
+
+from ..booking import booking_block_reason, booking_path
+from ..models import Consult
+
+register = template.Library()
+
+
+@register.inclusion_tag("consults/_today_list.html", takes_context=True)
+def todays_consults(context: dict[str, Any]) -> dict[str, Any]:
+    from ..staff_views import agenda_consults
+
+    user = context.get("user")
+    if user is None or not user.has_perm("consults.view_consult"):
+        return {"show": False}
+    start = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+    return {
+        "show": True,
+        "consults": agenda_consults(start, start + timedelta(days=1), None),
+    }
+
+
+@register.inclusion_tag("consults/_submission_panel_inner.html", takes_context=True)
+def consult_panel(context: dict[str, Any], submission: Submission) -> dict[str, Any]:
+    user = context.get("user")
+    if user is None or not user.has_perm("consults.book_consult"):
+        return {"show": False}
+    return {
+        "show": True,
+        "submission": submission,
+        "consult": Consult.objects.active().filter(submission=submission).first(),
+        "block_reason": booking_block_reason(submission),
+    }
+
+
+@register.inclusion_tag("consults/_book_offer_inner.html")
+def booking_offer(submission: Submission | None) -> dict[str, Any]:
+    """'Book your consult' for a patient who may book straight away (eligible, no consult yet)."""
+    if (
+        submission is None
+        or booking_block_reason(submission) is not None
+        or submission.outcome != "eligible"
+        or Consult.objects.active().filter(submission=submission).exists()
+    ):
+        return {"url": None}
+    return {"url": booking_path(submission)}

@@ -1,0 +1,209 @@
+"""Patient pages: booking through a signed link, and cancelling or moving from the email."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from intake.models import Submission
+
+from .booking import (
+    BookingNotAllowed,
+    SlotTaken,
+    book_consult,
+    cancel_consult,
+    consult_from_manage_token,
+    manage_token,
+    reschedule_consult,
+    submission_from_booking_token,
+)
+from .forms import PatientCancelForm, parse_slot
+from .models import Chiropractor, Consult
+from .slots import Slot, booking_days, free_slots
+
+
+def link_invalid(request: HttpRequest) -> HttpResponse:
+    # One page for forged, expired and used links: it says nothing about which.
+    return render(request, "consults/link_invalid.html", status=404)
+
+
+def _days_with_slots(
+    chiropractors: list[Chiropractor], *, exclude: Consult | None = None
+) -> dict[date, list[Slot]]:
+    days = booking_days()
+    by_day: dict[date, list[Slot]] = {}
+    for chiropractor in chiropractors:
+        for slot in free_slots(chiropractor, days[0], days[-1], exclude=exclude):
+            by_day.setdefault(timezone.localdate(slot.starts_at), []).append(slot)
+    return {day: sorted(slots, key=lambda s: s.starts_at) for day, slots in sorted(by_day.items())}
+
+
+def _chosen_day(request: HttpRequest, by_day: dict[date, list[Slot]]) -> date | None:
+    try:
+        wanted = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        wanted = None
+    if wanted in by_day:
+        return wanted
+    return next(iter(by_day), None)
+
+
+def _slot_page(
+    request: HttpRequest,
+    *,
+    template: str,
+    chiropractors: list[Chiropractor],
+    exclude: Consult | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    by_day = _days_with_slots(chiropractors, exclude=exclude)
+    day = _chosen_day(request, by_day)
+    return render(
+        request,
+        template,
+        {
+            "by_day": by_day,
+            "day": day,
+            "slots": by_day.get(day, []) if day else [],
+            "show_names": len(chiropractors) > 1,
+            **extra,
+        },
+        status=status,
+    )
+
+
+def _bookable_chiropractors() -> list[Chiropractor]:
+    return list(Chiropractor.objects.filter(is_active=True))
+
+
+@login_not_required
+@never_cache
+def book(request: HttpRequest, token: str) -> HttpResponse:
+    submission = submission_from_booking_token(token)
+    if submission is None:
+        return link_invalid(request)
+    existing = Consult.objects.active().filter(submission=submission).first()
+    if existing is not None:
+        return redirect("consults:manage", token=manage_token(existing))
+    if request.method == "POST":
+        return _book_post(request, token, submission)
+    return _slot_page(
+        request,
+        template="consults/book.html",
+        chiropractors=_bookable_chiropractors(),
+        token=token,
+    )
+
+
+def _book_post(request: HttpRequest, token: str, submission: Submission) -> HttpResponse:
+    parsed = parse_slot(request.POST.get("slot", ""))
+    chiropractor = (
+        Chiropractor.objects.filter(pk=parsed[0], is_active=True).first() if parsed else None
+    )
+    if parsed is None or chiropractor is None:
+        return _slot_page(
+            request,
+            template="consults/book.html",
+            chiropractors=_bookable_chiropractors(),
+            token=token,
+            status=400,
+            choose_again=True,
+        )
+    try:
+        result = book_consult(
+            submission=submission, chiropractor=chiropractor, starts_at=parsed[1], by=None
+        )
+    except BookingNotAllowed:
+        return link_invalid(request)
+    if isinstance(result, SlotTaken):
+        return _slot_page(
+            request,
+            template="consults/book.html",
+            chiropractors=_bookable_chiropractors(),
+            token=token,
+            status=409,
+            slot_taken=True,
+        )
+    return redirect(
+        f"{_manage_url(result.consult)}?booked=1" if result.created else _manage_url(result.consult)
+    )
+
+
+def _manage_url(consult: Consult) -> str:
+    from django.urls import reverse
+
+    return reverse("consults:manage", args=[manage_token(consult)])
+
+
+@login_not_required
+@never_cache
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    consult = consult_from_manage_token(token)
+    if consult is None:
+        return link_invalid(request)
+    return render(
+        request,
+        "consults/manage.html",
+        {
+            "consult": consult,
+            "token": token,
+            "can_change": consult.patient_can_change(),
+            "just_booked": request.GET.get("booked") == "1",
+            "cancel_form": PatientCancelForm(),
+        },
+    )
+
+
+@login_not_required
+@never_cache
+@require_POST
+def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    consult = consult_from_manage_token(token)
+    if consult is None:
+        return link_invalid(request)
+    if not consult.patient_can_change():
+        return redirect("consults:manage", token=token)
+    form = PatientCancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    cancel_consult(consult=consult, by=None, reason=reason or "Cancelled by the patient")
+    return render(request, "consults/cancelled.html")
+
+
+@login_not_required
+@never_cache
+def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
+    consult = consult_from_manage_token(token)
+    if consult is None:
+        return link_invalid(request)
+    if not consult.patient_can_change():
+        return redirect("consults:manage", token=token)
+
+    def page(status: int = 200, **extra: Any) -> HttpResponse:
+        return _slot_page(
+            request,
+            template="consults/reschedule.html",
+            chiropractors=[consult.chiropractor],
+            exclude=consult,
+            status=status,
+            consult=consult,
+            token=token,
+            **extra,
+        )
+
+    if request.method != "POST":
+        return page()
+    parsed = parse_slot(request.POST.get("slot", ""))
+    if parsed is None or parsed[0] != consult.chiropractor_id:
+        return page(400, choose_again=True)
+    result = reschedule_consult(consult=consult, starts_at=parsed[1], by=None)
+    if isinstance(result, SlotTaken):
+        return page(409, slot_taken=True)
+    return redirect(f"{_manage_url(result.consult)}?booked=1")
