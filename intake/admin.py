@@ -21,6 +21,7 @@ from . import audit
 from .export import csv_response
 from .models import AuditEvent, ContactAttempt, ScreeningRecord, Status, Submission, User
 from .review import answers_by_section, findings_of
+from .staff_views import actor
 
 admin.site.register(User, UserAdmin)
 
@@ -70,7 +71,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "yes":
-            return queryset.overdue()  # type: ignore[attr-defined, no-any-return]
+            return queryset.overdue()  # type: ignore[attr-defined]
         return queryset
 
 
@@ -120,7 +121,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field for _name, options in self.fieldsets for field in options["fields"]]
+        return [str(field) for _name, options in self.fieldsets for field in options["fields"]]
 
     @admin.display(description=_("name"), ordering="last_name")
     def name(self, obj: Submission) -> str:
@@ -204,7 +205,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         moved = skipped = 0
         for submission in queryset:
             if Status.CONTACTED in submission.allowed_statuses():
-                submission.change_status(Status.CONTACTED, by=request.user, request=request)
+                submission.change_status(Status.CONTACTED, by=actor(request), request=request)
                 moved += 1
             else:
                 skipped += 1

@@ -126,7 +126,9 @@ class StatusForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.submission = submission
         allowed = submission.allowed_statuses()
-        self.fields["to"].choices = [(s, Status(s).label) for s in allowed]
+        field = self.fields["to"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(s, Status(s).label) for s in allowed]
 
     def clean_to(self) -> str:
         return str(self.cleaned_data["to"])

@@ -28,6 +28,7 @@ from .models import (
     Status,
     Submission,
     TransitionNotAllowed,
+    User,
 )
 from .review import (
     age_text,
@@ -54,6 +55,12 @@ EXPORT = "intake.export_submission"
 def _require(request: HttpRequest, *perms: str) -> None:
     if not request.user.has_perms(perms):
         raise PermissionDenied
+
+
+def actor(request: HttpRequest) -> User:
+    """The signed-in staff member (LoginRequiredMiddleware has made sure there is one)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def get_submission_for_staff(
@@ -90,7 +97,8 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     now = timezone.now()
     for submission in page:
-        latest = submission.screening_history[0] if submission.screening_history else None
+        history = submission.screening_history  # type: ignore[attr-defined]
+        latest = history[0] if history else None
         submission.top_findings = findings_of(latest)[:TOP_FINDINGS]  # type: ignore[attr-defined]
         submission.age = age_text(submission.submitted_at, now)  # type: ignore[attr-defined]
         submission.overdue = submission.is_overdue(now)  # type: ignore[attr-defined]
@@ -169,7 +177,7 @@ def log_contact(request: HttpRequest, reference: str) -> HttpResponse:
     submission.record_contact(
         form.cleaned_data["result"],
         note=form.cleaned_data["note"],
-        by=request.user,
+        by=actor(request),
         request=request,
     )
     messages.success(request, _("The contact attempt was logged."))
@@ -191,7 +199,7 @@ def change_status(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return redirect(submission_url(submission))
     try:
-        submission.change_status(form.cleaned_data["to"], by=request.user, request=request)
+        submission.change_status(form.cleaned_data["to"], by=actor(request), request=request)
     except TransitionNotAllowed as refused:
         messages.error(request, str(refused))
     else:
@@ -211,7 +219,7 @@ def override_outcome(request: HttpRequest, reference: str) -> HttpResponse:
     submission.record_override(
         form.cleaned_data["outcome"],
         reason=form.cleaned_data["reason"],
-        by=request.user,
+        by=actor(request),
         request=request,
     )
     messages.success(
@@ -228,7 +236,7 @@ def clear_for_consult(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _page(request, submission, clearance_form=form)
     submission.clear_for_consult(
-        reason=form.cleaned_data["reason"], by=request.user, request=request
+        reason=form.cleaned_data["reason"], by=actor(request), request=request
     )
     messages.success(request, _("Cleared for a consult."))
     from consults.booking import send_booking_invite  # the scheduling app emails a booking link
@@ -242,7 +250,7 @@ def clear_for_consult(request: HttpRequest, reference: str) -> HttpResponse:
 def rescreen_submission(request: HttpRequest, reference: str) -> HttpResponse:
     submission = get_submission_for_staff(request, reference, also=(REVIEW,))
     try:
-        result = rescreen(submission=submission, by=request.user, request=request)
+        result = rescreen(submission=submission, by=actor(request), request=request)
     except CannotRescreen:
         messages.error(
             request,

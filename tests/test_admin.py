@@ -17,7 +17,7 @@ from tests.helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client(REMOTE_ADDR="203.0.113.9")
     sign_in(client, user)
     return client

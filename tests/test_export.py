@@ -16,7 +16,7 @@ from tests.helpers import make_front_desk, make_staff, make_submission, sign_in
 pytestmark = pytest.mark.django_db
 
 
-def rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
@@ -76,7 +76,7 @@ def test_export_follows_the_queue_filters_and_is_audited_with_a_count(desk: Clie
     response = desk.get("/staff/export.csv?outcome=urgent&q=ada")
     assert len(rows(response)) == 3
     event = AuditEvent.objects.get(action="exported_submissions")
-    assert event.actor.username == "desk"
+    assert event.actor is not None and event.actor.username == "desk"
     assert event.detail == {
         "count": 2,
         "outcome": "urgent",

@@ -22,7 +22,7 @@ from tests.helpers import make_chiropractor, make_front_desk, make_submission, s
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client(REMOTE_ADDR="203.0.113.7")
     sign_in(client, user)
     return client

@@ -25,7 +25,7 @@ def desk() -> Client:
     return client
 
 
-def references(response) -> list[str]:  # type: ignore[no-untyped-def]
+def references(response) -> list[str]:
     return [s.reference for s in response.context["page"]]
 
 
