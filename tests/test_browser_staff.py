@@ -1,0 +1,66 @@
+"""The front desk in real Chromium: find an urgent case, log a call, change status; axe-clean."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from intake.models import AuditEvent, Status
+from tests.helpers import (
+    assert_no_axe_violations,
+    make_front_desk,
+    make_submission,
+    sign_in_browser,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_front_desk_finds_an_urgent_case_logs_a_call_and_changes_its_status(
+    live_server: Any, page: Any, settings: Any, artifacts_dir: Path
+) -> None:
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    desk = make_front_desk()
+    make_submission(first_name="Parker", last_name="Fauxman")
+    make_submission(blood_thinners=True, first_name="Jesse", last_name="Standin")
+    urgent = make_submission(
+        calf_swelling=True,
+        first_name="Sasha",
+        last_name="Sample",
+        submitted_at=timezone.now() - timedelta(hours=3),
+    )
+    sign_in_browser(page, live_server, desk)
+
+    page.goto(live_server.url + "/staff/")
+    first_row = page.locator("table.queue-table tbody tr").first
+    assert "Sasha Sample" in first_row.inner_text()
+    assert "Overdue" in first_row.inner_text()
+    assert_no_axe_violations(page)
+    page.screenshot(path=str(artifacts_dir / "staff-queue.png"), full_page=True)
+
+    page.get_by_label("Outcome", exact=True).select_option("urgent")
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("link", name=urgent.reference).click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Sasha Sample")
+    assert page.get_by_text("Contact was due by").is_visible()
+    assert_no_axe_violations(page)
+
+    page.get_by_label("Reached").check()
+    page.get_by_label("Note").fill("Advised to go to the ER today.")
+    page.get_by_role("button", name="Log contact").click()
+    assert page.get_by_text("The contact attempt was logged.").is_visible()
+
+    page.get_by_label("New status").select_option(Status.CONSULT_BOOKED.value)
+    page.get_by_role("button", name="Change status").click()
+    assert page.get_by_text("Status changed to “Consult booked”.").is_visible()
+    page.screenshot(path=str(artifacts_dir / "staff-submission.png"), full_page=True)
+
+    urgent.refresh_from_db()
+    assert urgent.status == Status.CONSULT_BOOKED and urgent.first_contact_at is not None
+    actions = set(AuditEvent.objects.filter(submission=urgent).values_list("action", flat=True))
+    assert {"viewed_submission", "logged_contact", "changed_status"} <= actions
