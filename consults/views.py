@@ -92,7 +92,10 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
         return link_invalid(request)
     existing = Consult.objects.active().filter(submission=submission).first()
     if existing is not None:
-        return redirect("consults:manage", token=manage_token(existing))
+        if request.method == "POST":
+            # A second click on a time: show the booking the first click made.
+            return redirect("consults:manage", token=manage_token(existing))
+        return link_invalid(request)  # the link has been used
     if request.method == "POST":
         return _book_post(request, token, submission)
     return _slot_page(

@@ -1,0 +1,593 @@
+"""Booking consults: the gate, the workflow, staff and patient pages, links, emails and races."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail, signing
+from django.db import IntegrityError, connection, connections, transaction
+from django.test import Client
+from icalendar import Calendar
+
+from consults.booking import (
+    Booked,
+    BookingNotAllowed,
+    SlotTaken,
+    book_consult,
+    booking_block_reason,
+    booking_path,
+    booking_token,
+    cancel_consult,
+    consult_kind,
+    manage_path,
+    reschedule_consult,
+    send_booking_invite,
+)
+from consults.models import Consult
+from intake.models import AuditEvent, Outcome, Status
+from tests.helpers import make_clinic_admin, make_front_desk, make_staff, sign_in
+from tests.scheduling import at, make_case, make_profile, next_monday
+
+pytestmark = pytest.mark.django_db
+
+CLEARED = {"cleared_for_consult": True, "clearance_reason": "Seen the scan; fine to assess."}
+
+
+def slot_value(chiro, starts_at) -> str:
+    return f"{chiro.pk}|{starts_at.isoformat()}"
+
+
+def ics_of(message) -> Calendar:
+    (_name, content, _mimetype) = message.attachments[0]
+    return Calendar.from_ical(content)
+
+
+def event_of(message):
+    return ics_of(message).walk("VEVENT")[0]
+
+
+# The gate ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "fields", "bookable", "kind"),
+    [
+        (Outcome.ELIGIBLE, {}, True, Consult.Kind.DRY_NEEDLING),
+        (Outcome.REVIEW, {}, False, None),
+        (Outcome.REVIEW, {"cleared_for_consult": True}, True, Consult.Kind.DRY_NEEDLING),
+        (Outcome.NO_NEEDLING, {}, False, None),
+        (Outcome.NO_NEEDLING, CLEARED, True, Consult.Kind.NO_NEEDLING),
+        (Outcome.URGENT, {}, False, None),
+        (Outcome.URGENT, {"cleared_for_consult": True}, False, None),
+        (Outcome.URGENT, CLEARED, True, Consult.Kind.NO_NEEDLING),
+        (Outcome.REFER, {}, False, None),
+        (Outcome.REFER, {"cleared_for_consult": True}, False, None),
+        (Outcome.REFER, CLEARED, True, Consult.Kind.NO_NEEDLING),
+    ],
+)
+def test_the_booking_gate_for_every_outcome(outcome, fields, bookable, kind) -> None:
+    submission = make_case(outcome, **fields)
+    assert (booking_block_reason(submission) is None) is bookable
+    if bookable:
+        assert consult_kind(submission) == kind
+
+
+@pytest.mark.parametrize("status", [Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING])
+def test_a_closed_case_cannot_be_booked(status) -> None:
+    assert booking_block_reason(make_case(status=status)) is not None
+
+
+def test_booking_an_unclear_case_is_refused_with_the_reason() -> None:
+    chiro = make_profile()
+    with pytest.raises(BookingNotAllowed, match="review"):
+        book_consult(
+            submission=make_case(Outcome.REVIEW),
+            chiropractor=chiro,
+            starts_at=at(next_monday(), 9),
+            by=None,
+        )
+    assert not Consult.objects.exists()
+
+
+def test_the_staff_booking_page_says_why_a_case_cannot_be_booked_yet(client) -> None:
+    make_profile()
+    submission = make_case(Outcome.URGENT)
+    sign_in(client, make_front_desk())
+    response = client.get(f"/staff/submissions/{submission.reference}/consult/")
+    assert response.status_code == 200
+    assert "only after a chiropractor has cleared them" in response.content.decode()
+    assert 'name="slot"' not in response.content.decode()
+
+
+# The workflow ------------------------------------------------------------------------------
+
+
+def test_booking_stores_the_consult_moves_the_status_audits_and_emails_an_invitation() -> None:
+    chiro = make_profile()
+    desk = make_front_desk()
+    submission = make_case()
+    start = at(next_monday(), 9, 30)
+    result = book_consult(submission=submission, chiropractor=chiro, starts_at=start, by=desk)
+    assert isinstance(result, Booked) and result.created
+    consult = result.consult
+    assert (consult.starts_at, consult.ends_at) == (start, start + timedelta(minutes=30))
+    assert consult.kind == Consult.Kind.DRY_NEEDLING
+    submission.refresh_from_db()
+    assert submission.status == Status.CONSULT_BOOKED
+    event = AuditEvent.objects.get(action="booked_consult")
+    assert (event.actor, event.submission, event.detail["consult"]) == (
+        desk,
+        submission,
+        consult.pk,
+    )
+    assert AuditEvent.objects.filter(action="changed_status", submission=submission).exists()
+    (message,) = mail.outbox
+    assert message.subject == "Your appointment at Heel Pain Clinic"
+    assert message.to == [submission.email]
+    assert manage_path(consult) in message.body
+
+
+def test_no_email_mentions_health_data() -> None:
+    chiro = make_profile()
+    submission = make_case(Outcome.NO_NEEDLING, **CLEARED)
+    result = book_consult(
+        submission=submission, chiropractor=chiro, starts_at=at(next_monday(), 9), by=None
+    )
+    assert isinstance(result, Booked)
+    reschedule_consult(consult=result.consult, starts_at=at(next_monday(), 10), by=None)
+    cancel_consult(consult=result.consult, by=None, reason="Patient asked")
+    assert len(mail.outbox) == 3
+    for message in mail.outbox:
+        text = f"{message.subject}\n{message.body}\n{message.attachments[0][1]}".lower()
+        for word in ("needling", "eligible", "urgent", "refer", "finding", "outcome", "heel pain:"):
+            assert word not in text.replace("heel pain clinic", ""), (word, message.subject)
+        assert submission.first_name.lower() not in message.subject.lower()
+
+
+def test_the_invitation_is_in_the_clinic_time_zone_with_a_stable_uid() -> None:
+    chiro = make_profile()
+    result = book_consult(
+        submission=make_case(), chiropractor=chiro, starts_at=at(next_monday(), 9), by=None
+    )
+    assert isinstance(result, Booked)
+    consult = result.consult
+    first = ics_of(mail.outbox[0])
+    assert first["METHOD"] == "REQUEST"
+    assert first.walk("VTIMEZONE")[0]["TZID"] == "America/Chicago"
+    event = first.walk("VEVENT")[0]
+    assert event.decoded("DTSTART") == at(next_monday(), 9)
+    assert str(event["DTSTART"].params["TZID"]) == "America/Chicago"
+    assert int(event["SEQUENCE"]) == 0
+
+    reschedule_consult(consult=consult, starts_at=at(next_monday(), 11), by=None)
+    moved = event_of(mail.outbox[1])
+    assert (str(moved["UID"]), int(moved["SEQUENCE"])) == (str(event["UID"]), 1)
+    assert moved.decoded("DTSTART") == at(next_monday(), 11)
+
+    cancel_consult(consult=consult, by=None, reason="Cannot come")
+    cancelled = ics_of(mail.outbox[2])
+    assert cancelled["METHOD"] == "CANCEL"
+    gone = cancelled.walk("VEVENT")[0]
+    assert (str(gone["UID"]), int(gone["SEQUENCE"])) == (str(event["UID"]), 2)
+    assert gone["STATUS"] == "CANCELLED"
+    assert "method=CANCEL" in mail.outbox[2].attachments[0][2]
+
+
+def test_a_second_booking_of_the_same_slot_is_refused_as_taken() -> None:
+    chiro = make_profile()
+    start = at(next_monday(), 9)
+    book_consult(submission=make_case(), chiropractor=chiro, starts_at=start, by=None)
+    result = book_consult(submission=make_case(), chiropractor=chiro, starts_at=start, by=None)
+    assert isinstance(result, SlotTaken)
+    assert Consult.objects.count() == 1
+
+
+def test_the_database_itself_refuses_two_active_consults_in_one_slot() -> None:
+    chiro = make_profile()
+    start = at(next_monday(), 9)
+    fields = {"chiropractor": chiro, "starts_at": start, "ends_at": start + timedelta(minutes=30)}
+    Consult.objects.create(submission=make_case(), kind="dry_needling", **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Consult.objects.create(submission=make_case(), kind="dry_needling", **fields)
+
+
+def test_the_database_refuses_a_second_active_consult_for_one_submission() -> None:
+    chiro = make_profile()
+    submission = make_case()
+    for hour in (9, 10):
+        start = at(next_monday(), hour)
+        if hour == 10:
+            with pytest.raises(IntegrityError), transaction.atomic():
+                Consult.objects.create(
+                    chiropractor=chiro,
+                    submission=submission,
+                    kind="dry_needling",
+                    starts_at=start,
+                    ends_at=start + timedelta(minutes=30),
+                )
+        else:
+            Consult.objects.create(
+                chiropractor=chiro,
+                submission=submission,
+                kind="dry_needling",
+                starts_at=start,
+                ends_at=start + timedelta(minutes=30),
+            )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="exclusion constraints: PostgreSQL")
+def test_postgresql_refuses_overlapping_consults_off_the_grid() -> None:
+    chiro = make_profile()
+    start = at(next_monday(), 9)
+    Consult.objects.create(
+        chiropractor=chiro,
+        submission=make_case(),
+        kind="dry_needling",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Consult.objects.create(
+            chiropractor=chiro,
+            submission=make_case(),
+            kind="dry_needling",
+            starts_at=start + timedelta(minutes=10),
+            ends_at=start + timedelta(minutes=40),
+        )
+
+
+def test_a_time_off_the_grid_or_outside_hours_is_not_bookable() -> None:
+    chiro = make_profile()
+    for start in (at(next_monday(), 9, 10), at(next_monday(), 18)):
+        result = book_consult(submission=make_case(), chiropractor=chiro, starts_at=start, by=None)
+        assert isinstance(result, SlotTaken)
+    assert not Consult.objects.exists()
+
+
+def test_cancelling_frees_the_slot_and_sends_the_case_back_to_contacted() -> None:
+    chiro = make_profile()
+    desk = make_front_desk()
+    submission = make_case()
+    start = at(next_monday(), 9)
+    result = book_consult(submission=submission, chiropractor=chiro, starts_at=start, by=desk)
+    assert isinstance(result, Booked)
+    assert cancel_consult(consult=result.consult, by=desk, reason="Patient is unwell")
+    assert not cancel_consult(consult=result.consult, by=desk, reason="again")
+    submission.refresh_from_db()
+    assert submission.status == Status.CONTACTED
+    consult = Consult.objects.get()
+    assert (consult.status, consult.cancel_reason) == ("cancelled", "Patient is unwell")
+    assert AuditEvent.objects.filter(action="cancelled_consult", actor=desk).count() == 1
+    again = book_consult(submission=make_case(), chiropractor=chiro, starts_at=start, by=desk)
+    assert isinstance(again, Booked) and again.created
+
+
+# Staff pages -------------------------------------------------------------------------------
+
+
+def test_front_desk_books_from_the_submission_page(client) -> None:
+    chiro = make_profile()
+    submission = make_case()
+    sign_in(client, make_front_desk())
+    monday = next_monday()
+    page = client.get(
+        f"/staff/submissions/{submission.reference}/consult/",
+        {"chiropractor": chiro.pk, "day": monday.isoformat()},
+    )
+    value = slot_value(chiro, at(monday, 9))
+    assert value in page.content.decode()
+    response = client.post(
+        f"/staff/submissions/{submission.reference}/consult/book/", {"slot": value}
+    )
+    assert response.status_code == 302
+    assert Consult.objects.get().submission == submission
+
+
+def test_a_double_click_on_book_makes_one_consult_and_shows_it(client) -> None:
+    chiro = make_profile()
+    submission = make_case()
+    sign_in(client, make_front_desk())
+    url = f"/staff/submissions/{submission.reference}/consult/book/"
+    value = slot_value(chiro, at(next_monday(), 9))
+    first = client.post(url, {"slot": value})
+    second = client.post(url, {"slot": value}, follow=True)
+    assert first.status_code == 302 and second.status_code == 200
+    assert Consult.objects.count() == 1
+    assert "Booked consult" in second.content.decode()
+    assert len(mail.outbox) == 1
+
+
+def test_a_slot_taken_meanwhile_shows_fresh_times_to_staff(client) -> None:
+    chiro = make_profile()
+    start = at(next_monday(), 9)
+    book_consult(submission=make_case(), chiropractor=chiro, starts_at=start, by=None)
+    submission = make_case()
+    sign_in(client, make_front_desk())
+    response = client.post(
+        f"/staff/submissions/{submission.reference}/consult/book/?day={next_monday()}"
+        f"&chiropractor={chiro.pk}",
+        {"slot": slot_value(chiro, start)},
+    )
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "That time was just taken" in text
+    assert slot_value(chiro, at(next_monday(), 9, 30)) in text
+
+
+def test_staff_cancel_needs_a_reason(client) -> None:
+    chiro = make_profile()
+    result = book_consult(
+        submission=make_case(), chiropractor=chiro, starts_at=at(next_monday(), 9), by=None
+    )
+    assert isinstance(result, Booked)
+    sign_in(client, make_front_desk())
+    url = f"/staff/consults/{result.consult.pk}/cancel/"
+    assert client.post(url, {"reason": ""}).status_code == 400
+    assert Consult.objects.get().status == "active"
+    assert client.post(url, {"reason": "Clinic closed"}).status_code == 302
+    assert Consult.objects.get().status == "cancelled"
+
+
+def test_staff_move_a_consult_to_another_free_time(client) -> None:
+    chiro = make_profile()
+    result = book_consult(
+        submission=make_case(), chiropractor=chiro, starts_at=at(next_monday(), 9), by=None
+    )
+    assert isinstance(result, Booked)
+    sign_in(client, make_front_desk())
+    response = client.post(
+        f"/staff/consults/{result.consult.pk}/move/",
+        {"slot": slot_value(chiro, at(next_monday(), 11))},
+    )
+    assert response.status_code == 302
+    consult = Consult.objects.get()
+    assert (consult.starts_at, consult.sequence) == (at(next_monday(), 11), 1)
+    assert AuditEvent.objects.filter(action="rescheduled_consult").count() == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/staff/submissions/{ref}/consult/",
+        "/staff/agenda/",
+        "/staff/agenda/week/",
+    ],
+)
+def test_outsiders_cannot_see_booking_pages(client, url) -> None:
+    submission = make_case()
+    sign_in(client, make_staff("outsider", None))
+    assert client.get(url.format(ref=submission.reference)).status_code == 403
+
+
+def test_outsiders_cannot_book(client) -> None:
+    chiro = make_profile()
+    submission = make_case()
+    sign_in(client, make_staff("outsider", None))
+    response = client.post(
+        f"/staff/submissions/{submission.reference}/consult/book/",
+        {"slot": slot_value(chiro, at(next_monday(), 9))},
+    )
+    assert response.status_code == 403
+    assert not Consult.objects.exists()
+
+
+def test_only_the_clinic_admin_manages_hours(client) -> None:
+    chiro = make_profile()
+    sign_in(client, make_front_desk())
+    assert client.get("/staff/schedule/").status_code == 403
+    client.logout()
+    admin = make_clinic_admin()
+    sign_in(client, admin)
+    assert client.get(f"/staff/schedule/{chiro.pk}/").status_code == 200
+    response = client.post(
+        f"/staff/schedule/{chiro.pk}/",
+        {"form": "hours", "hours-weekday": "5", "hours-starts": "10:00", "hours-ends": "09:00"},
+    )
+    assert response.status_code == 400
+    assert "later than the start" in response.content.decode()
+    response = client.post(
+        f"/staff/schedule/{chiro.pk}/",
+        {"form": "hours", "hours-weekday": "5", "hours-starts": "09:00", "hours-ends": "12:00"},
+    )
+    assert response.status_code == 302
+    assert chiro.hours.filter(weekday=5).count() == 1
+    response = client.post(
+        f"/staff/schedule/{chiro.pk}/",
+        {"form": "off", "off-starts_at": "2027-01-04T08:00", "off-ends_at": "2027-01-04T18:00"},
+    )
+    assert response.status_code == 302
+    off = chiro.time_off.get()
+    assert off.starts_at == at(next_monday().replace(year=2027, month=1, day=4), 8)
+
+
+def test_the_agenda_lists_time_patient_outcome_and_a_link(client) -> None:
+    chiro = make_profile()
+    submission = make_case()
+    book_consult(submission=submission, chiropractor=chiro, starts_at=at(next_monday(), 9), by=None)
+    sign_in(client, chiro.user)
+    text = client.get(f"/staff/agenda/{next_monday().isoformat()}/").content.decode()
+    assert "09:00" in text and submission.full_name in text and "Eligible" in text
+    assert f"/staff/submissions/{submission.reference}/consult/" in text
+    week = client.get(f"/staff/agenda/week/{next_monday().isoformat()}/").content.decode()
+    assert submission.full_name in week
+
+
+# Patient links -----------------------------------------------------------------------------
+
+
+def test_an_eligible_patient_books_through_the_link(client) -> None:
+    chiro = make_profile()
+    submission = make_case()
+    url = booking_path(submission)
+    page = client.get(url, {"day": next_monday().isoformat()})
+    assert page.status_code == 200
+    response = client.post(url, {"slot": slot_value(chiro, at(next_monday(), 10))})
+    assert response.status_code == 302 and "booked=1" in response["Location"]
+    consult = Consult.objects.get()
+    assert consult.booked_by is None and consult.submission == submission
+    assert client.get(response["Location"]).status_code == 200
+    # The link has been used: it now says nothing more.
+    used = client.get(url)
+    assert used.status_code == 404 and "This link does not work" in used.content.decode()
+
+
+def test_a_patient_double_click_makes_one_consult() -> None:
+    chiro = make_profile()
+    submission = make_case()
+    url = booking_path(submission)
+    value = slot_value(chiro, at(next_monday(), 10))
+    first, second = Client().post(url, {"slot": value}), Client().post(url, {"slot": value})
+    assert first.status_code == second.status_code == 302
+    assert Consult.objects.count() == 1
+
+
+def test_a_patient_whose_slot_went_meanwhile_sees_other_times() -> None:
+    chiro = make_profile()
+    book_consult(
+        submission=make_case(), chiropractor=chiro, starts_at=at(next_monday(), 10), by=None
+    )
+    response = Client().post(
+        booking_path(make_case()) + f"?day={next_monday()}",
+        {"slot": slot_value(chiro, at(next_monday(), 10))},
+    )
+    assert response.status_code == 409
+    assert "just taken" in response.content.decode()
+    assert slot_value(chiro, at(next_monday(), 9)) in response.content.decode()
+
+
+def test_booking_links_that_are_tampered_expired_or_for_another_purpose_reveal_nothing(
+    client, settings
+) -> None:
+    submission = make_case()
+    token = booking_token(submission)
+    tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    wrong_purpose = signing.dumps({"r": submission.reference}, salt="something-else")
+    for bad in (tampered, wrong_purpose, "nonsense"):
+        response = client.get(f"/consult/book/{bad}/")
+        assert response.status_code == 404
+        assert submission.reference not in response.content.decode()
+    settings.CLINIC_BOOKING_LINK_DAYS = 0
+    assert client.get(f"/consult/book/{token}/").status_code == 404
+
+
+def test_a_booking_link_stops_working_when_the_case_is_closed(client) -> None:
+    submission = make_case()
+    url = booking_path(submission)
+    submission.status = Status.NOT_PROCEEDING
+    submission.save()
+    assert client.get(url).status_code == 404
+
+
+def test_clearing_a_case_emails_a_booking_link() -> None:
+    submission = make_case(Outcome.REVIEW)
+    assert not send_booking_invite(submission=submission, by=None)
+    submission.cleared_for_consult = True
+    submission.save()
+    assert send_booking_invite(submission=submission, by=None)
+    (message,) = mail.outbox
+    assert message.subject == "Book your appointment at Heel Pain Clinic"
+    assert booking_path(submission) in message.body
+
+
+def test_the_chiropractors_clearance_sends_the_booking_link(client) -> None:
+    from tests.helpers import make_chiropractor
+
+    submission = make_case(Outcome.REVIEW)
+    sign_in(client, make_chiropractor("clearer"))
+    response = client.post(
+        f"/staff/submissions/{submission.reference}/clear/", {"reason": "Looks routine"}
+    )
+    assert response.status_code == 302
+    assert [m.subject for m in mail.outbox][-1] == "Book your appointment at Heel Pain Clinic"
+
+
+def test_the_confirmation_page_offers_booking_only_to_eligible_patients() -> None:
+    from django.template.loader import render_to_string
+
+    eligible, review = make_case(), make_case(Outcome.REVIEW)
+    offer = render_to_string("consults/_book_offer.html", {"submission": eligible})
+    assert "Book your consult" in offer and booking_path(eligible) in offer
+    assert "Book your consult" not in render_to_string(
+        "consults/_book_offer.html", {"submission": review}
+    )
+
+
+def test_the_patient_cancels_from_the_email_link_until_the_cutoff(client) -> None:
+    chiro = make_profile()
+    result = book_consult(
+        submission=make_case(), chiropractor=chiro, starts_at=at(next_monday(), 9), by=None
+    )
+    assert isinstance(result, Booked)
+    url = manage_path(result.consult)
+    assert "Cancel my appointment" in client.get(url).content.decode()
+    response = client.post(url + "cancel/", {"reason": ""})
+    assert response.status_code == 200
+    assert Consult.objects.get().status == "cancelled"
+    assert client.get(url).status_code == 404  # used
+
+
+def test_the_patient_cannot_change_within_the_cutoff(client, settings) -> None:
+    chiro = make_profile()
+    result = book_consult(
+        submission=make_case(), chiropractor=chiro, starts_at=at(next_monday(), 9), by=None
+    )
+    assert isinstance(result, Booked)
+    settings.CLINIC_CANCEL_CUTOFF_HOURS = 24 * 30
+    url = manage_path(result.consult)
+    assert "please call us" in client.get(url).content.decode()
+    assert client.post(url + "cancel/").status_code == 302
+    assert Consult.objects.get().status == "active"
+
+
+def test_the_patient_moves_the_appointment_and_the_old_link_stops_working(client) -> None:
+    chiro = make_profile()
+    result = book_consult(
+        submission=make_case(), chiropractor=chiro, starts_at=at(next_monday(), 9), by=None
+    )
+    assert isinstance(result, Booked)
+    old = manage_path(result.consult)
+    response = client.post(old + "move/", {"slot": slot_value(chiro, at(next_monday(), 11))})
+    assert response.status_code == 302
+    assert Consult.objects.get().starts_at == at(next_monday(), 11)
+    assert client.get(old).status_code == 404
+    assert client.get(response["Location"]).status_code == 200
+
+
+# The race ----------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs real concurrent connections; SQLite serialises writers (run with DATABASE_URL)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_bookings_of_one_slot_make_exactly_one_consult() -> None:
+    chiro = make_profile()
+    start = at(next_monday(), 9)
+    submissions = [make_case() for _ in range(24)]
+    barrier = threading.Barrier(len(submissions))
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def attempt(submission) -> None:
+        try:
+            barrier.wait()
+            results.append(
+                book_consult(submission=submission, chiropractor=chiro, starts_at=start, by=None)
+            )
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(s,)) for s in submissions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sum(isinstance(r, Booked) and r.created for r in results) == 1
+    assert sum(isinstance(r, SlotTaken) for r in results) == len(submissions) - 1
+    assert Consult.objects.filter(chiropractor=chiro, starts_at=start).count() == 1
