@@ -34,7 +34,7 @@ class RequestIdFilter(logging.Filter):
 
 
 class NoRequestDataReporterFilter(SafeExceptionReporterFilter):
-    """Error reports keep the traceback and the path but never form data or cookies."""
+    """Error reports keep the traceback and the path, never form data, cookies or local values."""
 
     def get_post_parameters(self, request: HttpRequest | None) -> Any:
         if request is None:
@@ -47,6 +47,14 @@ class NoRequestDataReporterFilter(SafeExceptionReporterFilter):
             if key in meta:
                 meta[key] = self.cleansed_substitute
         return meta
+
+    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> Any:
+        # Local variables hold answers and contact details (`answers`, `form`, ...): keep only
+        # their names and types.
+        return [
+            (name, f"{self.cleansed_substitute} ({type(value).__name__})")
+            for name, value in tb_frame.f_locals.items()
+        ]
 
     def is_active(self, request: HttpRequest | None) -> bool:
         # Also under DEBUG: developers see tracebacks, not patients' answers.
