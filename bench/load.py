@@ -144,7 +144,11 @@ class Form:
         return {name: value for name, kind, value, _on in self.fields if kind == "hidden"}
 
     def options(self, name: str) -> list[str]:
-        found = [value for n, kind, value, _on in self.fields if n == name and kind == "radio"]
+        found = [
+            value
+            for n, kind, value, _on in self.fields
+            if n == name and kind in ("radio", "button")
+        ]
         return found or self.selects.get(name, [])
 
 
@@ -163,6 +167,8 @@ class FormParser(HTMLParser):
         elif tag in ("input", "textarea") and a.get("name"):
             kind = a.get("type", "text" if tag == "input" else "textarea").lower()
             self.forms[-1].fields.append((a["name"], kind, a.get("value", ""), "checked" in a))
+        elif tag == "button" and a.get("name"):
+            self.forms[-1].fields.append((a["name"], "button", a.get("value", ""), False))
         elif tag == "select" and a.get("name"):
             self._select = a["name"]
             self.forms[-1].selects[self._select] = []
@@ -471,33 +477,40 @@ def patient_journey(run: Run, args: argparse.Namespace, number: int) -> None:
         raise JourneyError("confirmation page without a reference")
     with run.lock:
         run.acknowledged[email] = found.group(1)
-    booking = done.links("/book/")
+    booking = done.links("/consult/book/")
     if booking and random.random() < args.book_share:
         think(args)
-        book_consult(run, browser, booking[0])
+        book_consult(run, browser, booking[0], found.group(1))
 
 
-def book_consult(run: Run, browser: Browser, path: str) -> None:
-    """Pick one of the first free slots (patients compete for the same ones) and book it."""
+def book_consult(run: Run, browser: Browser, path: str, reference: str) -> None:
+    """Pick one of the first free times (patients compete for the same ones) and book it."""
 
-    def attempt() -> None:
+    def attempt() -> bool:
         page = browser.get("booking GET", path)
         if page.status != 200:
-            return
+            raise JourneyError(f"booking page answered {page.status}")
         form = page.form()
         slots = form.options("slot")
         if not slots:
-            return
+            raise JourneyError("no free consult times offered")
         choice = random.choice(slots[:3])
         sent = browser.post("booking POST", path, [*form.hidden().items(), ("slot", choice)])
         if sent.status == 302 and "/appointment/" in sent.location:
-            with run.lock:
-                run.booked.append(choice)
-        else:
+            browser.get("booking confirmation", sent.location)
+            return True
+        if sent.status == 409:  # someone else took that time a moment ago: choose again
             with run.lock:
                 run.booking_conflicts += 1
+            return False
+        raise JourneyError(f"booking POST answered {sent.status}")
 
-    patiently(run, attempt)
+    for _try in range(5):
+        if patiently(run, attempt):
+            with run.lock:
+                run.booked.append(reference)
+            return
+    raise JourneyError("no consult time could be booked in 5 tries")
 
 
 # --- front desk --------------------------------------------------------------------------
@@ -743,7 +756,9 @@ def report(run: Run, elapsed: float) -> dict[str, Any]:
     by_kind: dict[str, list[Sample]] = defaultdict(list)
     for sample in run.samples:
         by_kind[sample.kind].append(sample)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n{len(run.samples)} requests in {elapsed:.1f} s: {len(run.samples) / elapsed:.1f}/s")
+    print(f"machine: {os.cpu_count()} cores, load average now {load}")
     print(
         f"{'request':<22}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  errors"
     )
@@ -870,8 +885,16 @@ def check_data(run: Run, url: str) -> list[str]:
             active = "AND status = 'active'"
             consults = rows(f"SELECT count(*) FROM consults_consult WHERE true {active}")[0][0]
             print(f"consults booked: {consults} (booking pages confirmed: {len(run.booked)})")
-            if consults < len(run.booked):
-                problems.append("a consult confirmed to a patient is missing")
+            with_consult = {
+                row[0]
+                for row in rows(
+                    "SELECT s.reference FROM consults_consult c JOIN intake_submission s"
+                    " ON s.id = c.submission_id WHERE c.status = 'active'"
+                )
+            }
+            missing = [r for r in run.booked if r not in with_consult]
+            if missing:
+                problems.append(f"{len(missing)} consults confirmed to patients are missing")
     return problems
 
 
