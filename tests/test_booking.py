@@ -159,18 +159,18 @@ def test_the_invitation_is_in_the_clinic_time_zone_with_a_stable_uid() -> None:
     event = first.walk("VEVENT")[0]
     assert event.decoded("DTSTART") == at(next_monday(), 9)
     assert str(event["DTSTART"].params["TZID"]) == "America/Chicago"
-    assert int(event["SEQUENCE"]) == 0
+    assert event.decoded("SEQUENCE") == 0
 
     reschedule_consult(consult=consult, starts_at=at(next_monday(), 11), by=None)
     moved = event_of(mail.outbox[1])
-    assert (str(moved["UID"]), int(moved["SEQUENCE"])) == (str(event["UID"]), 1)
+    assert (str(moved["UID"]), moved.decoded("SEQUENCE")) == (str(event["UID"]), 1)
     assert moved.decoded("DTSTART") == at(next_monday(), 11)
 
     cancel_consult(consult=consult, by=None, reason="Cannot come")
     cancelled = ics_of(mail.outbox[2])
     assert cancelled["METHOD"] == "CANCEL"
     gone = cancelled.walk("VEVENT")[0]
-    assert (str(gone["UID"]), int(gone["SEQUENCE"])) == (str(event["UID"]), 2)
+    assert (str(gone["UID"]), gone.decoded("SEQUENCE")) == (str(event["UID"]), 2)
     assert gone["STATUS"] == "CANCELLED"
     assert "method=CANCEL" in mail.outbox[2].attachments[0][2]
 
