@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def make_consult(starts_in: timedelta, *, status: str = Consult.Status.ACTIVE) -> Consult:
     """A consult starting `starts_in` from now (written directly: the grid is not the point)."""
-    chiro = Consult.objects.first().chiropractor if Consult.objects.exists() else make_profile()
+    existing = Consult.objects.first()
+    chiro = existing.chiropractor if existing is not None else make_profile()
     start = timezone.now() + starts_in
     return Consult.objects.create(
         chiropractor=chiro,
