@@ -114,7 +114,7 @@ def test_a_mistake_is_shown_on_every_step_and_corrected(
 ) -> None:
     answers = make_answers(diabetes=True, numb_feet=False)
     page.goto(live_server.url + "/intake/")
-    for number, section in enumerate((*SCREENED, "consent"), start=1):
+    for section in (*SCREENED, "consent"):
         # Nothing answered: the error summary appears and takes the focus.
         next_step(page, "Sign and send my answers" if section == "consent" else "Next")
         summary = page.locator("#error-summary")
@@ -226,7 +226,7 @@ def test_the_whole_form_can_be_completed_with_the_keyboard_alone(
 ) -> None:
     answers = make_answers(prior_treatments=["stretching"])
     page.goto(live_server.url + "/intake/")
-    for section in SCREENED:
+    for _section in SCREENED:
         keyboard_fill(page, answers, until="Next")
         assert page.locator("#error-summary").count() == 0, page.locator("main").inner_text()
     keyboard_fill(page, CONSENT, until="Sign and send my answers")
