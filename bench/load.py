@@ -226,7 +226,11 @@ class Browser:
             connection.close()
         sample = Sample(kind, status, started, time.perf_counter() - t0)
         if status == 503:
-            sample.busy_page = BUSY_PAGE_TEXT in content and "Traceback" not in content
+            sample.busy_page = (
+                BUSY_PAGE_TEXT in content
+                and "Traceback" not in content
+                and response_headers.get("retry-after") is not None
+            )
         elif status >= 400 and status not in (400, 404, 409):
             sample.error = content[:200]
         self.run.add(sample)
@@ -576,15 +580,22 @@ def wait_for_postgres(timeout: float = 30) -> None:
 def database_outage(run: Run, at: float, seconds: float) -> None:
     time.sleep(max(0.0, run.started + at - time.monotonic()))
     start = run.now()
-    print(f"[{start:6.1f}s] stopping PostgreSQL for {seconds:g} s", flush=True)
+    print(f"[{start:6.1f}s] stopping PostgreSQL (fast shutdown)", flush=True)
     try:
         pg_ctl("stop")
+        down = run.now()
+        print(f"[{down:6.1f}s] PostgreSQL is down; starting it again in {seconds:g} s", flush=True)
         time.sleep(seconds)
     finally:
+        restart = run.now()
         pg_ctl("start")
         wait_for_postgres()
     end = run.now()
-    print(f"[{end:6.1f}s] PostgreSQL is back ({end - start:.1f} s without it)", flush=True)
+    print(
+        f"[{end:6.1f}s] PostgreSQL accepts connections again: down {restart - down:.1f} s,"
+        f" {end - start:.1f} s from the stop command to ready",
+        flush=True,
+    )
     with run.lock:
         run.faults.append(("database outage", start, end))
 
