@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "clinic.middleware.StaffSessionTimeoutMiddleware",
     "clinic.middleware.TwoFactorRequiredMiddleware",
     "clinic.middleware.RequestFieldLimitsMiddleware",
+    "intake.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from intake import ratelimit
 from intake.models import Submission
 
 from .booking import (
@@ -107,6 +108,7 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _book_post(request: HttpRequest, token: str, submission: Submission) -> HttpResponse:
+    ratelimit.check(request, "booking")
     parsed = parse_slot(request.POST.get("slot", ""))
     chiropractor = (
         Chiropractor.objects.filter(pk=parsed[0], is_active=True).first() if parsed else None

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from . import audit, drafts
+from . import audit, drafts, ratelimit
 from .forms import SectionForm, form_for_section
+from .honeypot import honeypot
 from .models import Draft
 from .questions import SECTIONS_BY_CODE, display_value, validate_answers
 from .submissions import InvalidAnswers
@@ -49,9 +50,13 @@ def _form(section: str, request: HttpRequest, draft: Draft | None) -> SectionFor
 
 
 def _draft_for_post(request: HttpRequest) -> Draft:
-    return drafts.draft_for_session(request.session) or drafts.start_draft(
-        request.session, language=get_language() or settings.LANGUAGE_CODE
-    )
+    draft = drafts.draft_for_session(request.session)
+    if draft is None:
+        ratelimit.check(request, "intake_start")
+        draft = drafts.start_draft(
+            request.session, language=get_language() or settings.LANGUAGE_CODE
+        )
+    return draft
 
 
 def _first_unfinished_section(answers: dict[str, Any]) -> str | None:
@@ -91,6 +96,7 @@ def intake_start(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@honeypot(redirect_to="intake:start")
 def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
     section = dict(STEPS)[slug]
     index = SLUGS.index(slug)
@@ -139,6 +145,7 @@ def _answered_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@honeypot(redirect_to="intake:done")
 def intake_review(request: HttpRequest) -> HttpResponse:
     draft = drafts.draft_for_session(request.session)
     if draft is None:
@@ -157,6 +164,7 @@ def intake_review(request: HttpRequest) -> HttpResponse:
             drafts.save_section(draft, section="consent", answers=form.converted(), step="review")
             return redirect("intake:save_later" if action == "later" else _step_url("needling"))
         if form.is_valid():
+            ratelimit.check(request, "intake_submit")
             try:
                 submission, _created = drafts.submit_draft(
                     draft_key=draft.pk,
@@ -187,6 +195,7 @@ def intake_done(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@honeypot(redirect_to="intake:link_sent")
 def save_later(request: HttpRequest) -> HttpResponse:
     draft = drafts.draft_for_session(request.session)
     if draft is None:
@@ -200,6 +209,8 @@ def save_later(request: HttpRequest) -> HttpResponse:
         )
         errors = all_errors.get("email", [])
         if not errors:
+            ratelimit.check(request, "link_request_ip")
+            ratelimit.check(request, "link_request_email", key=str(cleaned["email"]))
             drafts.send_resume_link(
                 draft=draft, email=str(cleaned["email"]), base_url=request.build_absolute_uri("/")
             )
