@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from consults.models import Chiropractor, WorkingHours
 from intake.models import Outcome, Submission
-from tests.helpers import make_chiropractor, make_submission
+from intake.roles import CHIROPRACTOR
+from tests.helpers import make_staff, make_submission
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 
@@ -21,8 +22,9 @@ def make_profile(
     buffer: int = 0,
     days: tuple[int, ...] = WEEKDAYS,
     hours: tuple[tuple[time, time], ...] = ((time(9), time(12)),),
+    role: str | None = CHIROPRACTOR,
 ) -> Chiropractor:
-    user = make_chiropractor(username)
+    user = make_staff(username, role)
     chiropractor = Chiropractor.objects.create(
         user=user,
         display_name=f"Dr. {username.title()}",
