@@ -498,7 +498,7 @@ def book_consult(run: Run, browser: Browser, path: str, reference: str) -> None:
         slots = form.options("slot")
         if not slots:
             raise JourneyError("no free consult times offered")
-        choice = random.choice(slots[:3])
+        choice = random.choice(slots[:8])
         sent = browser.post("booking POST", path, [*form.hidden().items(), ("slot", choice)])
         if sent.status == 302 and "/appointment/" in sent.location:
             browser.get("booking confirmation", sent.location)
@@ -710,6 +710,10 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.P
                 "--no-control-socket",
                 "--timeout",
                 "60",
+                "--access-logfile",
+                str(log.with_name("access.log")),
+                "--access-logformat",
+                "%(m)s %(U)s %(s)s %(M)s",
             ],
             cwd=ROOT,
             env=env,
@@ -826,6 +830,57 @@ def report(run: Run, elapsed: float) -> dict[str, Any]:
         "responses": dict(outcomes),
         "errors": len(bad),
     }
+
+
+TOKEN_SEGMENT = re.compile(r"/(resume|book|appointment|submissions)/[^/]+/")
+
+
+def server_side(access_log: Path) -> dict[str, Any]:
+    """gunicorn's own timing of each request (ms), by method and path with tokens masked."""
+    by_route: dict[str, list[float]] = defaultdict(list)
+    for line in access_log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        method, path, _status, ms = parts
+        masked = TOKEN_SEGMENT.sub(r"/\1/<token>/", path)
+        route = f"{method} {masked}"
+        by_route[route].append(float(ms))
+    everything = [ms for values in by_route.values() for ms in values]
+    print("\nserver side (gunicorn's request time, excluding queueing in the listen backlog):")
+    print(f"{'route':<40}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    rows = {}
+    for route, values in sorted(by_route.items(), key=lambda kv: -len(kv[1])):
+        rows[route] = {
+            "count": len(values),
+            "p50": percentile(values, 0.5),
+            "p95": percentile(values, 0.95),
+            "p99": percentile(values, 0.99),
+        }
+        if len(values) >= 10:
+            r = rows[route]
+            print(
+                f"{route[:39]:<40}{r['count']:>7}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
+            )
+    if everything:
+        print(
+            f"{'all':<40}{len(everything):>7}{percentile(everything, 0.5):>9.0f}"
+            f"{percentile(everything, 0.95):>9.0f}{percentile(everything, 0.99):>9.0f}"
+        )
+    return rows
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of these processes (those still alive)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def check_data(run: Run, url: str) -> list[str]:
@@ -991,6 +1046,7 @@ def main() -> int:
             faults.append(
                 threading.Thread(target=kill_worker, args=(run, server.pid, fault_at, kill_report))
             )
+        harness_cpu_before = cpu_seconds([os.getpid()])
         for thread in threads + faults:
             thread.start()
         for thread in threads + faults:
@@ -998,9 +1054,17 @@ def main() -> int:
         elapsed = run.now()
         master_alive = server.poll() is None
         workers_now = sorted(worker_pids(server.pid))
+        server_cpu = cpu_seconds(workers_now)
+        harness_cpu = cpu_seconds([os.getpid()]) - harness_cpu_before
         healthy = Browser(run).get("healthz", "/healthz").status == 200
 
     figures = report(run, elapsed)
+    figures["server"] = server_side(work / "access.log")
+    print(
+        f"CPU used: gunicorn workers {server_cpu:.1f} s"
+        f" ({server_cpu / max(len(run.samples), 1) * 1000:.0f} ms a request; replaced workers"
+        f" count from their start), this harness {harness_cpu:.1f} s, in {elapsed:.1f} s"
+    )
     started = len(run.started_intakes)
     print(
         f"\nintakes: {started} started, {len(run.acknowledged)} confirmed"
