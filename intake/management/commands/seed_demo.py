@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from consults.demo import seed_demo_schedule
 from intake.demo import seed_demo_submissions
 from intake.models import User
 from intake.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
@@ -39,7 +40,9 @@ class Command(BaseCommand):
             created = seed_demo_submissions(
                 front_desk=users[FRONT_DESK], chiropractor=users[CHIROPRACTOR]
             )
+            consults = seed_demo_schedule(users[CHIROPRACTOR])
         self.stdout.write(f"Demo submissions created: {created} (synthetic names only).")
+        self.stdout.write(f"Demo consults booked: {consults} (agenda at /staff/agenda/).")
         self.stdout.write("Demo staff accounts (sign in at /staff/login/):")
         for username, password, role, _first, _last in DEMO_USERS:
             self.stdout.write(f"  {role:<13} username: {username:<12} password: {password}")
