@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -1010,18 +1010,29 @@ _CLEANERS = {
 }
 
 
-@lru_cache(maxsize=64)
-def _questions_of(sections: tuple[str, ...]) -> tuple[Question, ...]:
-    unknown = [s for s in sections if s not in SECTIONS_BY_CODE]
-    if unknown:
-        raise ValueError(f"unknown sections: {unknown}")
-    return tuple(q for s in SECTIONS if s.code in sections for q in s.questions)
+_Cleaner = Callable[[Question, object, date], tuple[object, list[str]]]
+# One step of validation: the question, its cleaner, whether it is required when unanswered.
+_Step = tuple[Question, _Cleaner, bool]
 
 
 def _is_required(q: Question, contact_required: bool) -> bool:
     if not q.required:
         return False
     return contact_required or q.section != "about" or q.code in CONTACT_OPTIONAL_REQUIRED
+
+
+@lru_cache(maxsize=64)
+def _plan(sections: tuple[str, ...], contact_required: bool) -> tuple[_Step, ...]:
+    # Worked out once per (sections, mode): the `screen` command validates thousands of sets.
+    unknown = [s for s in sections if s not in SECTIONS_BY_CODE]
+    if unknown:
+        raise ValueError(f"unknown sections: {unknown}")
+    return tuple(
+        (q, _CLEANERS[q.kind], _is_required(q, contact_required))
+        for s in SECTIONS
+        if s.code in sections
+        for q in s.questions
+    )
 
 
 def validate_answers(
@@ -1044,14 +1055,14 @@ def validate_answers(
     """
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
-    for q in _questions_of(tuple(sections)):
+    for q, clean, required in _plan(tuple(sections), contact_required):
         code = q.code
         if code in data:
             value = data[code]
             if value is None:
                 errors[code] = [str(MSG_NULL)]
             else:
-                value, problems = _CLEANERS[q.kind](q, value, screening_date)
+                value, problems = clean(q, value, screening_date)
                 if problems:
                     errors[code] = problems
                 elif value is not _NOT_ANSWERED:
@@ -1068,7 +1079,7 @@ def validate_answers(
             elif answered:
                 cleaned.pop(code, None)
                 errors[code] = [str(MSG_NOT_APPLICABLE) % {"condition": q.when.description}]
-        elif not answered and _is_required(q, contact_required):
+        elif required and not answered:
             errors[code] = [str(MSG_REQUIRED)]
 
     average, worst = cleaned.get("nprs_average"), cleaned.get("nprs_worst")

@@ -10,6 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -642,11 +643,25 @@ class Result:
         return texts
 
 
+# Rule reasons translated once per language: a translation lookup per finding would cost more
+# than all the rules together.
+_REASONS_BY_LANGUAGE: dict[str | None, dict[str, str]] = {}
+
+
+def _reasons() -> dict[str, str]:
+    language = get_language()
+    reasons = _REASONS_BY_LANGUAGE.get(language)
+    if reasons is None:
+        reasons = _REASONS_BY_LANGUAGE[language] = {rule.id: str(rule.reason) for rule in RULES}
+    return reasons
+
+
 def screen(answers: Mapping[str, object], *, screening_date: date, policy: Policy) -> Result:
     """Screen one valid answer set (as cleaned by questions.validate_answers)."""
     facts = facts_for(answers, screening_date=screening_date, policy=policy)
+    reasons = _reasons()
     findings = tuple(
-        Finding(rule.id, rule.outcome, str(rule.reason), rule.advice)
+        Finding(rule.id, rule.outcome, reasons[rule.id], rule.advice)
         for rule in _RULES_BY_SEVERITY
         if rule.condition(facts)
     )

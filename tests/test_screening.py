@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from intake.questions import validate_answers
 from intake.screening import (
@@ -445,3 +446,12 @@ def test_rule_ids_conditions_and_the_ruleset_version_change_together() -> None:
 
 def test_rule_ids_are_unique() -> None:
     assert len(RULES_BY_ID) == len(RULES)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_reasons_are_given_in_the_active_language(language: str) -> None:
+    with translation.override(language):
+        result = screened(make_answers(blood_thinners=True, calf_swelling=True))
+        assert [f.reason for f in result.findings] == [
+            str(RULES_BY_ID[f.rule].reason) for f in result.findings
+        ]
