@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from . import intake_views, staff_views, two_factor, views
+from . import intake_views, staff_views, subject_access, two_factor, views
 
 patient_patterns = [
     path("", views.home, name="home"),
@@ -32,6 +32,11 @@ staff_patterns = [
     path("two-factor/backup-codes/new/", two_factor.new_backup_codes_view, name="new_backup_codes"),
     path("export.csv", staff_views.export_csv, name="export"),
     path("submissions/<str:reference>/", staff_views.submission_detail, name="submission"),
+    path(
+        "submissions/<str:reference>/export.json",
+        subject_access.export_subject_data,
+        name="subject_export",
+    ),
     path("submissions/<str:reference>/contact/", staff_views.log_contact, name="log_contact"),
     path("submissions/<str:reference>/status/", staff_views.change_status, name="change_status"),
     path("submissions/<str:reference>/override/", staff_views.override_outcome, name="override"),

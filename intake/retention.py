@@ -1,0 +1,96 @@
+"""Data retention: old drafts are deleted, closed submissions anonymised after the set period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import audit
+from .models import ContactAttempt, Draft, Status, Submission
+
+PURGED_DATA = "purged_data"
+REMOVED = "[removed]"
+FINISHED = (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    drafts_deleted: int
+    submissions_anonymised: int
+    dry_run: bool
+
+
+def stale_drafts(now: datetime) -> QuerySet[Draft]:
+    """Drafts nobody has touched for CLINIC_DRAFT_RETENTION_DAYS."""
+    cutoff = now - timedelta(days=settings.CLINIC_DRAFT_RETENTION_DAYS)
+    return Draft.objects.filter(updated_at__lt=cutoff)
+
+
+def expired_submissions(now: datetime) -> QuerySet[Submission]:
+    """Finished submissions older than CLINIC_RETENTION_DAYS (none when it is not set)."""
+    if not settings.CLINIC_RETENTION_DAYS:
+        return Submission.objects.none()
+    cutoff = now - timedelta(days=settings.CLINIC_RETENTION_DAYS)
+    return Submission.objects.filter(
+        status__in=FINISHED, anonymised_at__isnull=True, submitted_at__lt=cutoff
+    )
+
+
+def anonymise(submission: Submission, *, now: datetime) -> None:
+    """Blank everything that identifies the patient; keep reference, outcome, status and dates.
+
+    The birth date keeps only its year (the field cannot be empty). Audit rows hold ids only
+    and stay as they are.
+    """
+    submission.first_name = ""
+    submission.last_name = ""
+    submission.email = ""
+    submission.phone = ""
+    submission.date_of_birth = date(submission.date_of_birth.year, 1, 1)
+    submission.answers = {}
+    submission.signature = ""
+    submission.ip_address = None
+    submission.user_agent = ""
+    if submission.override_reason:
+        submission.override_reason = REMOVED
+    if submission.clearance_reason:
+        submission.clearance_reason = REMOVED
+    submission.anonymised_at = now
+    submission.save()
+    ContactAttempt.objects.filter(submission=submission).exclude(note="").update(note=REMOVED)
+    if apps.is_installed("consults"):
+        consult_model = apps.get_model("consults", "Consult")
+        consult_model.objects.filter(submission=submission).exclude(cancel_reason="").update(
+            cancel_reason=REMOVED
+        )
+
+
+@transaction.atomic
+def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeResult:
+    """Delete stale drafts and anonymise expired submissions; audit the run (dry runs too)."""
+    now = now or timezone.now()
+    drafts = stale_drafts(now)
+    submissions = list(expired_submissions(now).select_for_update())
+    result = PurgeResult(
+        drafts_deleted=drafts.count(),
+        submissions_anonymised=len(submissions),
+        dry_run=dry_run,
+    )
+    if not dry_run:
+        drafts.delete()
+        for submission in submissions:
+            anonymise(submission, now=now)
+    audit.record(
+        PURGED_DATA,
+        drafts_deleted=result.drafts_deleted,
+        submissions_anonymised=result.submissions_anonymised,
+        submission_ids=[submission.pk for submission in submissions],
+        dry_run=dry_run,
+    )
+    return result

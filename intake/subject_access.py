@@ -1,0 +1,118 @@
+"""Subject access requests: everything the clinic holds about one patient, as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.apps import apps
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import audit
+from .models import Submission
+from .staff_views import get_submission_for_staff
+
+EXPORTED_SUBJECT_DATA = "exported_subject_data"
+
+
+def _username(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def subject_data(submission: Submission) -> dict[str, Any]:
+    """One patient's submission, screenings, contacts, consults and access history."""
+    data: dict[str, Any] = {
+        "reference": submission.reference,
+        "submitted_at": submission.submitted_at,
+        "language": submission.language,
+        "patient": {
+            "first_name": submission.first_name,
+            "last_name": submission.last_name,
+            "email": submission.email,
+            "phone": submission.phone,
+            "date_of_birth": submission.date_of_birth,
+        },
+        "answers": submission.answers,
+        "consent": {
+            "version": submission.consent_version,
+            "signature": submission.signature,
+            "signed_at": submission.signed_at,
+            "ip_address": submission.ip_address,
+            "user_agent": submission.user_agent,
+        },
+        "triage": {
+            "screened_outcome": submission.screened_outcome,
+            "outcome": submission.outcome,
+            "override_reason": submission.override_reason,
+            "overridden_by": _username(submission.overridden_by),
+            "overridden_at": submission.overridden_at,
+            "cleared_for_consult": submission.cleared_for_consult,
+            "clearance_reason": submission.clearance_reason,
+            "cleared_by": _username(submission.cleared_by),
+            "cleared_at": submission.cleared_at,
+        },
+        "status": submission.status,
+        "contact_due_at": submission.contact_due_at,
+        "first_contact_at": submission.first_contact_at,
+        "anonymised_at": submission.anonymised_at,
+        "screenings": [
+            {
+                "outcome": record.outcome,
+                "findings": record.findings,
+                "ruleset": record.ruleset,
+                "screening_date": record.screening_date,
+                "policy": record.policy,
+                "created_at": record.created_at,
+                "created_by": _username(record.created_by),
+            }
+            for record in submission.screenings.select_related("created_by")
+        ],
+        "contacts": [
+            {"result": c.result, "note": c.note, "by": _username(c.by), "at": c.at}
+            for c in submission.contacts.select_related("by")
+        ],
+        "access_log": [
+            {
+                "at": event.at,
+                "action": event.action,
+                "by": _username(event.actor),
+                "detail": event.detail,
+            }
+            for event in submission.audit_events.select_related("actor").order_by("at", "pk")
+        ],
+    }
+    if apps.is_installed("consults"):
+        consult_model = apps.get_model("consults", "Consult")
+        data["consults"] = [
+            {
+                "starts_at": consult.starts_at,
+                "ends_at": consult.ends_at,
+                "kind": consult.kind,
+                "status": consult.status,
+                "chiropractor": str(consult.chiropractor),
+                "booked_at": consult.booked_at,
+                "cancelled_at": consult.cancelled_at,
+                "cancel_reason": consult.cancel_reason,
+            }
+            for consult in consult_model.objects.filter(submission=submission).select_related(
+                "chiropractor"
+            )
+        ]
+    return data
+
+
+@require_GET
+@never_cache
+def export_subject_data(request: HttpRequest, reference: str) -> HttpResponse:
+    """Download one patient's data as JSON (staff with intake.view_submission; audited)."""
+    submission = get_submission_for_staff(request, reference)
+    audit.record(EXPORTED_SUBJECT_DATA, request=request, submission=submission)
+    body = json.dumps(subject_data(submission), cls=DjangoJSONEncoder, indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="patient-data-{submission.reference}.json"'
+    )
+    return response
