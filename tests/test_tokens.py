@@ -37,7 +37,7 @@ def started_draft(client: Client, **answers: Any) -> Draft:
 
 def emailed_resume_path(client: Client, email: str = "quincy@example.com") -> str:
     client.post("/intake/later/", {"email": email})
-    link = resume_link(mail.outbox[-1].body)
+    link = resume_link(str(mail.outbox[-1].body))
     return link[link.index("/intake/resume/") :]
 
 
