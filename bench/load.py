@@ -697,7 +697,9 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def gunicorn(
+    env: dict[str, str], port: int, log: Path, threads: int
+) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
         server = subprocess.Popen(
             [
@@ -708,6 +710,8 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.P
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--no-control-socket",
+                "--threads",
+                str(threads),
                 "--timeout",
                 "60",
                 "--access-logfile",
@@ -980,6 +984,7 @@ def main() -> int:
     parser.add_argument("--outage", type=float, default=0, help="stop PostgreSQL this many s")
     parser.add_argument("--kill-worker", action="store_true", help="SIGKILL a gunicorn worker")
     parser.add_argument("--fault-at", type=float, default=None, help="when (s) the fault starts")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--database", default="clinic_load")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
@@ -1010,8 +1015,12 @@ def main() -> int:
         manage(env, "shell", "-c", SEED.format(desks=args.desk)).split("SEEDED ")[1]
     )
 
-    with gunicorn(env, port, work / "gunicorn.log") as server:
-        print(f"gunicorn (2 workers) on 127.0.0.1:{port}, master pid {server.pid}", flush=True)
+    with gunicorn(env, port, work / "gunicorn.log", args.threads) as server:
+        print(
+            f"gunicorn (2 workers x {args.threads} threads) on 127.0.0.1:{port},"
+            f" master pid {server.pid}",
+            flush=True,
+        )
         run = Run(base_port=port)
         run.stop_at = run.started + args.duration
         run.hard_stop_at = run.stop_at + 90
