@@ -55,6 +55,11 @@ CASES: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = [
         (302, 403, 302, 403, 302, 403),
     ),
     ("post", "/staff/submissions/{ref}/rescreen/", {}, (302, 403, 302, 403, 302, 403)),
+    # Security: subject access export, own backup codes, lockouts and 2FA devices (admin).
+    ("get", "/staff/submissions/{ref}/export.json", {}, (302, 200, 200, 200, 302, 403)),
+    ("get", "/staff/two-factor/backup-codes/", {}, (302, 200, 200, 200, 302, 200)),
+    ("get", "/admin/axes/accessattempt/", {}, (302, 403, 403, 200, 302, 403)),
+    ("get", "/admin/otp_totp/totpdevice/", {}, (302, 403, 403, 200, 302, 403)),
 ]
 
 
