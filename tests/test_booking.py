@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core import mail, signing
@@ -20,12 +21,15 @@ from consults.booking import (
     booking_path,
     booking_token,
     cancel_consult,
+    consult_from_manage_token,
     consult_kind,
     manage_path,
     reschedule_consult,
     send_booking_invite,
+    submission_from_booking_token,
 )
 from consults.models import Consult
+from consults.slots import free_slots
 from intake.models import AuditEvent, Outcome, Status
 from tests.helpers import make_clinic_admin, make_front_desk, make_staff, sign_in
 from tests.scheduling import at, make_case, make_profile, next_monday
@@ -37,6 +41,13 @@ CLEARED = {"cleared_for_consult": True, "clearance_reason": "Seen the scan; fine
 
 def slot_value(chiro, starts_at) -> str:
     return f"{chiro.pk}|{starts_at.isoformat()}"
+
+
+def token_in(body: str, kind: str) -> str:
+    """The signed token of the first /consult/<kind>/<token>/ link in an email body."""
+    match = re.search(rf"/consult/{kind}/([^/\s]+)/", body)
+    assert match, body
+    return match.group(1)
 
 
 def ics_of(message) -> Calendar:
@@ -126,7 +137,7 @@ def test_booking_stores_the_consult_moves_the_status_audits_and_emails_an_invita
     (message,) = mail.outbox
     assert message.subject == "Your appointment at Heel Pain Clinic"
     assert message.to == [submission.email]
-    assert manage_path(consult) in message.body
+    assert consult_from_manage_token(token_in(message.body, "appointment")) == consult
 
 
 def test_no_email_mentions_health_data() -> None:
@@ -488,7 +499,7 @@ def test_clearing_a_case_emails_a_booking_link() -> None:
     assert send_booking_invite(submission=submission, by=None)
     (message,) = mail.outbox
     assert message.subject == "Book your appointment at Heel Pain Clinic"
-    assert booking_path(submission) in message.body
+    assert submission_from_booking_token(token_in(message.body, "book")) == submission
 
 
 def test_the_chiropractors_clearance_sends_the_booking_link(client) -> None:
@@ -508,7 +519,8 @@ def test_the_confirmation_page_offers_booking_only_to_eligible_patients() -> Non
 
     eligible, review = make_case(), make_case(Outcome.REVIEW)
     offer = render_to_string("consults/_book_offer.html", {"submission": eligible})
-    assert "Book your consult" in offer and booking_path(eligible) in offer
+    assert "Book your consult" in offer
+    assert submission_from_booking_token(token_in(offer, "book")) == eligible
     assert "Book your consult" not in render_to_string(
         "consults/_book_offer.html", {"submission": review}
     )
@@ -591,3 +603,21 @@ def test_twenty_simultaneous_bookings_of_one_slot_make_exactly_one_consult() -> 
     assert sum(isinstance(r, Booked) and r.created for r in results) == 1
     assert sum(isinstance(r, SlotTaken) for r in results) == len(submissions) - 1
     assert Consult.objects.filter(chiropractor=chiro, starts_at=start).count() == 1
+
+
+def test_the_submission_page_and_the_staff_home_show_consults(client) -> None:
+    from django.utils import timezone
+
+    chiro = make_profile(days=tuple(range(7)), hours=((time(0), time(23, 30)),))
+    booked, waiting = make_case(), make_case()
+    sign_in(client, make_front_desk())
+    page = client.get(f"/staff/submissions/{waiting.reference}/").content.decode()
+    assert f"/staff/submissions/{waiting.reference}/consult/" in page
+    assert "Book a consult" in page
+    later_today = free_slots(chiro, timezone.localdate(), timezone.localdate())
+    if later_today:  # not in the last half hour of the day
+        book_consult(
+            submission=booked, chiropractor=chiro, starts_at=later_today[-1].starts_at, by=None
+        )
+        home = client.get("/staff/").content.decode()
+        assert "Today's consults" in home and booked.full_name in home

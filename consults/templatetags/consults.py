@@ -27,6 +27,7 @@ def todays_consults(context: dict[str, Any]) -> dict[str, Any]:
     return {
         "show": True,
         "consults": agenda_consults(start, start + timedelta(days=1), None),
+        "can_manage": user.has_perm("consults.manage_availability"),
     }
 
 
