@@ -145,6 +145,12 @@ class Submission(models.Model):
         indexes = [
             models.Index(fields=["priority", "submitted_at"], name="submission_queue_idx"),
             models.Index(fields=["status", "contact_due_at"], name="submission_due_idx"),
+            # The front desk's default view: open submissions in queue order.
+            models.Index(
+                fields=["priority", "submitted_at"],
+                condition=models.Q(status__in=["new", "contacted", "consult_booked"]),
+                name="submission_open_queue_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
