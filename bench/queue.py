@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Staff queue benchmark: server time and queries per page with 100,000 submissions in PostgreSQL.
+
+Run by hand (never from the test suite), from the repository root:
+
+    .venv/bin/python bench/queue.py                 # 100,000 submissions, 50 requests per page
+    .venv/bin/python bench/queue.py --rows 20000 --requests 30
+
+It uses its own database, clinic_bench_queue, on 127.0.0.1:5432 (user postgres, trust auth):
+created and migrated when missing, and filled once with synthetic rows by bulk insert (fast
+made-up rows, not the intake path; rerunning reuses them). Each page is requested through Django's
+test Client by a signed-in front-desk user, in-process, DEBUG off: the time measured is the
+server's (middleware, views, queries, templates), not the network's. Goal: p95 under 100 ms and
+at most 10 queries per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# This file is named queue.py: keep its folder off the import path so that it never hides the
+# standard library's queue module (which psycopg and logging import).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+DATABASE = "clinic_bench_queue"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+BATCH = 5000
+
+FIRST_NAMES = [
+    "Ada",
+    "Ben",
+    "Cleo",
+    "Dev",
+    "Eli",
+    "Fay",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Juno",
+    "Kit",
+    "Lea",
+]
+LAST_NAMES = [
+    "Abbott", "Barlow", "Carver", "Dalton", "Ellery", "Fenwick", "Garland", "Hollis",
+    "Ingram", "Jessop", "Kirkby", "Lowther", "Marlow", "Norcott", "Oakes", "Pryce",
+]  # fmt: skip
+# Answer changes giving each outcome, with their share of the rows.
+VARIANTS = [
+    ({"calf_swelling": True}, 2),
+    ({"night_pain": True}, 8),
+    ({"needle_willing": "no"}, 10),
+    ({"blood_thinners": True, "pain_side": "both"}, 40),
+    ({}, 40),
+]
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
+        if not exists:
+            conn.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def setup_django() -> None:
+    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{DATABASE}"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-queue-secret-key-not-for-production-0123")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def fill(rows: int) -> None:
+    """Bulk-insert synthetic submissions (and a screening record each) up to `rows`."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from intake.demo import eligible_answers
+    from intake.models import (
+        OPEN_STATUSES,
+        SEVERITY,
+        AuditEvent,
+        ScreeningRecord,
+        Status,
+        Submission,
+    )
+    from intake.screening import screen
+    from intake.submissions import contact_deadline, current_policy
+
+    have = Submission.objects.count()
+    if have >= rows:
+        print(f"{have} submissions already in {DATABASE}")
+        return
+    rng = random.Random(have)
+    now = timezone.now()
+    policy = current_policy()
+    weighted = [answers for answers, weight in VARIANTS for _ in range(weight)]
+    closed = [Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING]
+    started = time.perf_counter()
+    for start in range(have, rows, BATCH):
+        batch = []
+        results = []
+        for n in range(start, min(start + BATCH, rows)):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            answers = eligible_answers(first_name=first, last_name=last, **rng.choice(weighted))
+            submitted = now - timedelta(minutes=rng.randint(1, 2 * 365 * 24 * 60))
+            result = screen(answers, screening_date=timezone.localdate(submitted), policy=policy)
+            # Most old cases are finished; the last few weeks are still open.
+            recent = now - submitted < timedelta(days=21)
+            status = rng.choice(OPEN_STATUSES) if recent else rng.choice(closed)
+            batch.append(
+                Submission(
+                    reference=f"B{n:07d}",
+                    draft_key=uuid.uuid4(),
+                    answers=answers,
+                    first_name=first,
+                    last_name=f"{last}{n}",
+                    email=f"{first}.{last}{n}@example.com".lower(),
+                    phone=f"555 {n // 10000:03d} {n % 10000:04d}",
+                    date_of_birth=answers["date_of_birth"],
+                    consent_version="2026-11",
+                    signature=f"{first} {last}",
+                    signed_at=submitted,
+                    submitted_at=submitted,
+                    screened_outcome=result.outcome,
+                    outcome=result.outcome,
+                    priority=SEVERITY[result.outcome],
+                    status=status,
+                    contact_due_at=contact_deadline(result.outcome, submitted),
+                    first_contact_at=None if status == Status.NEW else submitted,
+                )
+            )
+            results.append(result)
+        with transaction.atomic():
+            created = Submission.objects.bulk_create(batch)
+            ScreeningRecord.objects.bulk_create(
+                ScreeningRecord(
+                    submission=s,
+                    outcome=r.outcome,
+                    findings=r.as_dict()["findings"],
+                    ruleset=r.ruleset,
+                    screening_date=r.screening_date,
+                    policy=r.policy.as_dict(),
+                    created_at=s.submitted_at,
+                )
+                for s, r in zip(created, results, strict=True)
+            )
+            AuditEvent.objects.bulk_create(
+                AuditEvent(action="submitted", submission=s, at=s.submitted_at) for s in created
+            )
+        print(f"  {start + len(batch)} / {rows} rows ({time.perf_counter() - started:.0f} s)")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def measure(requests: int) -> list[tuple[str, float, float, int]]:
+    from django.db import connection, reset_queries
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from intake.models import Submission
+    from tests.helpers import make_front_desk, sign_in
+
+    setup_test_environment()  # allows the test Client's host; DEBUG stays off
+    from intake.models import User
+
+    desk = User.objects.filter(username="bench-desk").first() or make_front_desk("bench-desk")
+    client = Client()
+    sign_in(client, desk)
+    references = list(
+        Submission.objects.filter(status="new").values_list("reference", flat=True)[:requests]
+    )
+    pages = {
+        "queue, first page": ["/staff/"],
+        "queue, filter outcome=refer": ["/staff/?outcome=refer"],
+        "queue, filter overdue": ["/staff/?overdue=on"],
+        "queue, all statuses, page 40": ["/staff/?status=all&page=40"],
+        "queue, search a name": ["/staff/?q=Hollis"],
+        "queue, search a name, all statuses": ["/staff/?q=Hollis&status=all"],
+        "queue, search a reference": ["/staff/?q=B0012345&status=all"],
+        "queue, search a phone": ["/staff/?q=555+004+2"],
+        "submission page": [f"/staff/submissions/{ref}/" for ref in references],
+        "CSV export, open queue": ["/staff/export.csv?outcome=urgent"],
+    }
+    figures = []
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        for name, urls in pages.items():
+            for url in urls[:3]:
+                assert client.get(url).status_code == 200, url
+            reset_queries()  # a request resets the log; start from empty so the count is right
+            with CaptureQueriesContext(connection) as queries:
+                client.get(urls[0])
+            query_count = len(queries)  # now: the next request empties the query log
+            times = []
+            for i in range(requests):
+                started = time.perf_counter()
+                response = client.get(urls[i % len(urls)])
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+            times.sort()
+            p95 = times[max(int(len(times) * 0.95) - 1, 0)]
+            figures.append((name, statistics.median(times), p95, query_count))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args()
+    ensure_database()
+    setup_django()
+    fill(args.rows)
+    from intake.models import Submission
+
+    print(f"\n{Submission.objects.count()} submissions, {args.requests} requests per page\n")
+    print(f"{'page':<32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    for name, p50, p95, queries in measure(args.requests):
+        flag = "" if p95 < 100 and queries <= 10 else "  <-- over goal"
+        print(f"{name:<32} {p50:8.1f} {p95:8.1f} {queries:8d}{flag}")
+
+
+if __name__ == "__main__":
+    main()
