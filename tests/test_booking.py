@@ -621,3 +621,21 @@ def test_the_submission_page_and_the_staff_home_show_consults(client) -> None:
         )
         home = client.get("/staff/").content.decode()
         assert "Today's consults" in home and booked.full_name in home
+
+
+def test_the_roles_have_their_consult_permissions() -> None:
+    from tests.helpers import make_chiropractor
+
+    desk, chiro, admin = make_front_desk(), make_chiropractor(), make_clinic_admin()
+    for user in (desk, chiro, admin):
+        assert user.has_perms(["consults.book_consult", "consults.view_consult"])
+    assert admin.has_perm("consults.manage_availability")
+    assert not desk.has_perm("consults.manage_availability")
+    assert not chiro.has_perm("consults.manage_availability")
+
+
+def test_the_clinic_admin_edits_hours_in_the_django_admin(client) -> None:
+    chiro = make_profile()
+    sign_in(client, make_clinic_admin())
+    assert client.get("/admin/consults/chiropractor/").status_code == 200
+    assert client.get(f"/admin/consults/chiropractor/{chiro.pk}/change/").status_code == 200
