@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
+from html import escape
 from typing import Any, ClassVar, cast
 
 from django import forms
 from django.http import QueryDict
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .questions import (
@@ -39,89 +41,109 @@ def posted_value(value: object) -> str:
     return "" if value is None else str(value)
 
 
+AUTOCOMPLETE = {
+    "first_name": "given-name",
+    "last_name": "family-name",
+    "date_of_birth": "bday",
+    "email": "email",
+    "phone": "tel",
+    "representative_name": "name",
+    "signature": "name",
+}
+INPUT_TYPES = {"email": "email", "phone": "tel", "date": "date"}
+INPUT_MODES = {"int": "numeric", "decimal": "decimal"}
+
+
+def widget_for(q: Question) -> str:
+    if q.kind == "int" and q.min_value == 0 and q.max_value == SCALE_MAX:
+        return "scale"
+    if q.kind == "bool":
+        return "checkbox" if q.must_be_true else "yesno"
+    if q.kind in ("choice", "multi"):
+        return "radios" if q.kind == "choice" else "checkboxes"
+    if q.kind == "text" and (q.max_length or 0) > 200:
+        return "textarea"
+    return "input"
+
+
+SCALE_OPTION = (
+    '<input class="btn-check" type="{kind}" name="{name}" id="{id}" value="{value}"{checked}>'
+    '<label class="btn btn-outline-primary" for="{id}">{label}</label>\n'
+)
+CHECK_OPTION = (
+    '<div class="form-check"><input class="form-check-input" type="{kind}" name="{name}"'
+    ' id="{id}" value="{value}"{checked}><label class="form-check-label" for="{id}">{label}'
+    "</label></div>\n"
+)
+
+
 @dataclass
-class Field:
-    """One question as the template renders it: ids, current value(s) and errors."""
-
-    question: Question
+class Option:
     value: str
-    values: list[str]
-    errors: list[str]
+    label: str
+    id: str
+    checked: bool
+
+
+class Field:
+    """One question as the template renders it, worked out once: ids, value(s), errors."""
+
+    def __init__(self, question: Question, values: list[str], errors: list[str]) -> None:
+        q = self.question = question
+        self.code = code = q.code
+        self.values = values
+        self.value = values[0] if values else ""
+        self.errors = errors
+        self.label = str(q.label)
+        self.help_text = str(q.help_text)
+        self.id = f"id_{code}"
+        self.widget = widget_for(q)
+        self.is_group = self.widget in ("scale", "yesno", "radios", "checkboxes")
+        # The id an error-summary link points at (the first radio or box of a group).
+        self.first_input_id = f"{self.id}_0" if self.is_group else self.id
+        self.input_type = INPUT_TYPES.get(q.kind, "text")
+        self.inputmode = INPUT_MODES.get(q.kind, "")
+        self.autocomplete = AUTOCOMPLETE.get(code, "off")
+        self.condition_value = posted_value(q.when.value) if q.when is not None else ""
+        self.condition = str(q.when.description) if q.when is not None else ""
+        ids = [f"{code}-hint"] if q.help_text else []
+        if q.when is not None:
+            ids.append(f"{code}-condition")
+        if errors:
+            ids.append(f"{code}-error")
+        self.describedby = " ".join(ids)
+        self.options = [
+            Option(value, label, f"{self.id}_{n}", value in values)
+            for n, (value, label) in enumerate(self._choices())
+        ]
 
     @property
-    def code(self) -> str:
-        return self.question.code
+    def options_html(self) -> SafeString:
+        """The radios or boxes of a group; built here, not in a template loop, for speed."""
+        kind = "checkbox" if self.widget == "checkboxes" else "radio"
+        pattern = SCALE_OPTION if self.widget == "scale" else CHECK_OPTION
+        name = escape(self.code)
+        return mark_safe(  # noqa: S308 - every part is escaped here
+            "".join(
+                pattern.format(
+                    kind=kind,
+                    name=name,
+                    id=escape(o.id),
+                    value=escape(o.value),
+                    checked=" checked" if o.checked else "",
+                    label=escape(o.label),
+                )
+                for o in self.options
+            )
+        )
 
-    @property
-    def id(self) -> str:
-        return f"id_{self.code}"
-
-    @property
-    def first_input_id(self) -> str:
-        """The id an error-summary link points at (the first radio or box of a group)."""
-        return f"{self.id}_0" if self.is_group else self.id
-
-    @property
-    def widget(self) -> str:
-        q = self.question
-        if q.kind == "int" and q.min_value == 0 and q.max_value == SCALE_MAX:
-            return "scale"
-        if q.kind == "bool":
-            return "checkbox" if q.must_be_true else "yesno"
-        if q.kind in ("choice", "multi"):
-            return "radios" if q.kind == "choice" else "checkboxes"
-        if q.kind == "text" and (q.max_length or 0) > 200:
-            return "textarea"
-        return "input"
-
-    @property
-    def is_group(self) -> bool:
-        return self.widget in ("scale", "yesno", "radios", "checkboxes")
-
-    @property
-    def choices(self) -> list[tuple[str, str]]:
+    def _choices(self) -> list[tuple[str, str]]:
         q = self.question
         if self.widget == "scale":
             return [(str(n), str(n)) for n in range(0, SCALE_MAX + 1)]
-        if q.kind == "bool":
+        if q.kind == "bool" and not q.must_be_true:
             return [(value, str(label)) for value, label in YES_NO]
         return [(value, str(label)) for value, label in q.choices]
-
-    @property
-    def input_type(self) -> str:
-        return {"email": "email", "phone": "tel", "date": "date"}.get(self.question.kind, "text")
-
-    @property
-    def inputmode(self) -> str:
-        return {"int": "numeric", "decimal": "decimal"}.get(self.question.kind, "")
-
-    @property
-    def autocomplete(self) -> str:
-        return {
-            "first_name": "given-name",
-            "last_name": "family-name",
-            "date_of_birth": "bday",
-            "email": "email",
-            "phone": "tel",
-            "representative_name": "name",
-            "signature": "name",
-        }.get(self.code, "off")
-
-    @property
-    def describedby(self) -> str:
-        ids = []
-        if self.question.help_text:
-            ids.append(f"{self.code}-hint")
-        if self.question.when is not None:
-            ids.append(f"{self.code}-condition")
-        if self.errors:
-            ids.append(f"{self.code}-error")
-        return " ".join(ids)
-
-    @property
-    def condition_value(self) -> str:
-        when = self.question.when
-        return posted_value(when.value) if when is not None else ""
 
 
 class SectionForm(forms.Form):
@@ -160,7 +182,12 @@ class SectionForm(forms.Form):
         self.cleaned_answers = cleaned
         return self.cleaned_data
 
-    def questions(self) -> Iterator[Field]:
+    @cached_property
+    def questions(self) -> list[Field]:
+        """Each question of the step, ready to render (after validation when bound)."""
+        return list(self._fields())
+
+    def _fields(self) -> Iterator[Field]:
         for q in self.section.questions:
             if self.is_bound:
                 values = [str(v) for v in self._post().getlist(q.code)]
@@ -170,10 +197,10 @@ class SectionForm(forms.Form):
                 items = stored if isinstance(stored, list) else [stored]
                 values = [posted_value(v) for v in items if v is not None]
                 errors = []
-            yield Field(q, values[0] if values else "", values, errors)
+            yield Field(q, values, errors)
 
     def error_fields(self) -> list[Field]:
-        return [field for field in self.questions() if field.errors]
+        return [field for field in self.questions if field.errors]
 
 
 def _form_field(question: Question) -> forms.Field:
