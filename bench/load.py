@@ -45,10 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 GUNICORN = str(VENV_BIN / "gunicorn") if (VENV_BIN / "gunicorn").exists() else "gunicorn"
@@ -276,18 +273,27 @@ def think(args: argparse.Namespace) -> None:
 
 
 def patient_answers(number: int) -> dict[str, Any]:
-    """A valid answer set for one synthetic patient (email unique to the run)."""
-    try:
-        from bench.intake_load import patient_answers as shared_answers  # the intake bench's
-    except ImportError:
-        shared_answers = None
-    answers = dict(shared_answers(number) if shared_answers else TYPICAL_ANSWERS)
+    """A valid answer set for one synthetic patient (name and email unique to the run)."""
+    answers = shared_answer_set()
     answers.update(
         first_name=f"Load{number}",
         last_name="Patient",
         email=f"load{number}@example.com",
         signature=f"Load{number} Patient",
     )
+    return answers
+
+
+def shared_answer_set() -> dict[str, Any]:
+    """The intake benchmark's eligible answers (bench/intake_load.py), as a browser posts them."""
+    try:
+        from bench.intake_load import CONSENT, STEPS
+    except ImportError:
+        return dict(TYPICAL_ANSWERS)
+    answers: dict[str, Any] = {}
+    for _path, step in STEPS:
+        answers.update(step)
+    answers.update({code: value for code, value in CONSENT.items() if code != "action"})
     return answers
 
 
@@ -644,8 +650,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def connect(url: str) -> Any:
+    import psycopg  # after main() has taken bench/ off sys.path (see there)
+
+    return psycopg.connect(url, autocommit=True)
+
+
 def recreate_database(name: str) -> str:
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as db:
+    with connect(f"{PG_SERVER}/postgres") as db:
         db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         db.execute(f'CREATE DATABASE "{name}"')
     return f"{PG_SERVER}/{name}"
@@ -890,7 +902,7 @@ def cpu_seconds(pids: list[int]) -> float:
 def check_data(run: Run, url: str) -> list[str]:
     """The data after the run; each problem found is one line."""
     problems: list[str] = []
-    with psycopg.connect(url, autocommit=True) as db:
+    with connect(url) as db:
 
         def rows(sql: str, *params: Any) -> list[tuple[Any, ...]]:
             return db.execute(sql, params).fetchall()
@@ -972,6 +984,10 @@ def check_data(run: Run, url: str) -> list[str]:
 
 
 def main() -> int:
+    # Run as a script, bench/ comes first on sys.path, and bench/queue.py would shadow the
+    # standard library's queue module (psycopg imports it). Import from the repository root.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != here]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=50, help="concurrent patients")
     parser.add_argument("--desk", type=int, default=4, help="concurrent front-desk users")
