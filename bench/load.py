@@ -286,73 +286,13 @@ def patient_answers(number: int) -> dict[str, Any]:
 
 def shared_answer_set() -> dict[str, Any]:
     """The intake benchmark's eligible answers (bench/intake_load.py), as a browser posts them."""
-    try:
-        from bench.intake_load import CONSENT, STEPS
-    except ImportError:
-        return dict(TYPICAL_ANSWERS)
+    from bench.intake_load import CONSENT, STEPS
+
     answers: dict[str, Any] = {}
     for _path, step in STEPS:
         answers.update(step)
     answers.update({code: value for code, value in CONSENT.items() if code != "action"})
     return answers
-
-
-# Typical plantar heel pain, no red flag: screens eligible (synthetic data).
-TYPICAL_ANSWERS: dict[str, Any] = {
-    "date_of_birth": "1983-09-30",
-    "phone": "(555) 010-0123",
-    "preferred_contact": "phone",
-    "language": "en",
-    "completed_by": "self",
-    "pain_location": "heel_bottom_inner",
-    "pain_side": "right",
-    "pain_duration": "3m_6m",
-    "onset": "gradual",
-    "load_increase": False,
-    "first_step_pain": "yes",
-    "eases_with_rest": True,
-    "can_hop": "yes",
-    "nprs_first_step": 7,
-    "nprs_average": 4,
-    "nprs_worst": 8,
-    "nerve_symptoms": False,
-    "radiating_back_pain": False,
-    "prior_treatments": ["stretching", "insoles"],
-    "activity_level": "moderate",
-    "fever_unwell": False,
-    "hot_red_swollen": False,
-    "wound_or_ulcer": False,
-    "puncture_wound": False,
-    "can_bear_weight": True,
-    "achilles_pop": False,
-    "calf_swelling": False,
-    "cold_pale_foot": False,
-    "saddle_or_bladder": False,
-    "foot_weakness": False,
-    "night_pain": False,
-    "weight_loss": False,
-    "cancer": "none",
-    "inflammatory_signs": ["none"],
-    "diabetes": False,
-    "needle_willing": "yes",
-    "needle_fear": "none",
-    "lymphoedema": False,
-    "skin_problem_at_site": False,
-    "blood_thinners": False,
-    "bleeding_disorder": False,
-    "pregnant": "no",
-    "immunosuppressed": False,
-    "epilepsy": "none",
-    "metal_allergy": False,
-    "implanted_device": False,
-    "heart_valve": False,
-    "foot_surgery": False,
-    "needling_reaction": False,
-    "poor_circulation": False,
-    "consent_privacy": True,
-    "consent_risks": True,
-    "consent_accurate": True,
-}
 
 
 def posted(value: Any) -> list[str]:
