@@ -169,10 +169,19 @@ def _audit_title(event: AuditEvent) -> tuple[str, str] | None:
     return action, ""
 
 
-def timeline(submission: Submission) -> list[TimelineEntry]:
-    """Everything that happened to a submission, newest first (three queries)."""
+def screening_history(submission: Submission) -> list[ScreeningRecord]:
+    """All screenings of a submission, latest first (one query)."""
+    return list(submission.screenings.select_related("created_by").order_by("-created_at", "-pk"))
+
+
+def timeline(
+    submission: Submission, screenings: list[ScreeningRecord] | None = None
+) -> list[TimelineEntry]:
+    """Everything that happened to a submission, newest first (two queries plus screenings)."""
     entries: list[TimelineEntry] = []
-    for screening in submission.screenings.select_related("created_by"):
+    if screenings is None:
+        screenings = screening_history(submission)
+    for screening in screenings:
         entries.append(
             TimelineEntry(
                 screening.created_at,

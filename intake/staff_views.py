@@ -37,6 +37,7 @@ from .review import (
     findings_of,
     outcome_label,
     pain_scores,
+    screening_history,
     timeline,
 )
 from .staff_forms import ClearanceForm, ContactForm, OverrideForm, QueueFilterForm, StatusForm
@@ -136,7 +137,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpResponse:
     """The submission page, with any bound (invalid) action form passed in to show its errors."""
-    latest = submission.screenings.order_by("-created_at", "-pk").first()
+    screenings = screening_history(submission)
+    latest = screenings[0] if screenings else None
     can_review = request.user.has_perm(REVIEW)
     context = {
         "submission": submission,
@@ -146,7 +148,7 @@ def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpRes
         "sections": answers_by_section(submission.answers),
         "pain_scores": pain_scores(submission.answers),
         "bmi": bmi(submission.answers),
-        "timeline": timeline(submission),
+        "timeline": timeline(submission, screenings),
         "overdue": submission.is_overdue(),
         "can_contact": request.user.has_perm(ADD_CONTACT),
         "can_change": request.user.has_perm(CHANGE),

@@ -288,3 +288,21 @@ def test_rescreen_of_answers_that_no_longer_fit_is_refused_with_a_message() -> N
     )
     assert "cannot be screened again" in response.content.decode()
     assert submission.screenings.count() == 1
+
+
+def test_submission_page_queries_do_not_grow_with_its_history() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    desk = make_front_desk()
+    submission = make_submission(calf_swelling=True)
+    client = signed_in(desk)
+    url = f"/staff/submissions/{submission.reference}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as short_history:
+        client.get(url)
+    for _ in range(10):
+        submission.record_contact("no_answer", note="Rang.", by=desk)
+    with CaptureQueriesContext(connection) as long_history:
+        client.get(url)
+    assert len(short_history) == len(long_history)
