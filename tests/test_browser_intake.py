@@ -171,6 +171,13 @@ def test_leaving_after_step_two_and_resuming_from_the_emailed_link_on_another_de
     next_step(phone, "Continue my form")
     assert phone.url.endswith("/intake/red-flags/")
     shot(phone, artifacts_dir, "later-2-resumed")
+    # Reflow: at 320 CSS pixels wide (a small phone, or 400% zoom) nothing scrolls sideways.
+    for url in ("/intake/pain/", "/intake/red-flags/"):
+        phone.set_viewport_size({"width": 320, "height": 640})
+        phone.goto(live_server.url + url)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 320, url
+    shot(phone, artifacts_dir, "later-3-320px")
+    phone.set_viewport_size({"width": 390, "height": 844})
     next_step(phone, "Back")
     assert phone.locator("#id_height_cm").input_value() == "170.5"
     assert phone.locator("#id_nprs_worst_8").is_checked()

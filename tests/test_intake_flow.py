@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -335,6 +336,20 @@ def test_patient_pages_are_small_and_load_nothing_from_other_sites(url: str) -> 
     html = Client().get(url).content
     assert len(gzip.compress(html)) < 20_000
     assert not re.search(rb"(src|href)=\"(https?:)?//", html)
+
+
+def test_the_heaviest_step_with_its_css_and_js_stays_under_100_kb_compressed() -> None:
+    html = Client().get("/intake/pain/").content
+    static = Path(__file__).resolve().parent.parent / "static"
+    assets = [
+        static / "vendor/bootstrap/bootstrap.min.css",
+        static / "css/clinic.css",
+        static / "css/intake.css",
+        static / "js/intake.js",
+    ]
+    # Counted as if the HTML were sent uncompressed; static files go out gzipped by whitenoise.
+    total = len(html) + sum(len(gzip.compress(asset.read_bytes())) for asset in assets)
+    assert total < 100_000
 
 
 def test_no_inline_script_or_style_on_the_steps(client: Client) -> None:
