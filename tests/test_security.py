@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.views.debug import ExceptionReporter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clinic.logs import RequestIdFilter, current_request_id
 from clinic.middleware import LAST_SEEN_AT, SIGNED_IN_AT
@@ -228,3 +233,269 @@ def test_log_lines_carry_the_request_id_and_mask_email_addresses() -> None:
         current_request_id.reset(token)
     assert record.request_id == "abc123"  # type: ignore[attr-defined]
     assert record.getMessage() == "resume link for [email]"
+
+
+# CSRF: every URL refuses a POST without the token
+
+
+def every_url() -> list[str]:
+    """One concrete address for each URL pattern (arguments need only resolve)."""
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLResolver
+
+    def walk(patterns: Any, prefix: str) -> Any:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            else:
+                yield route
+
+    urls = set()
+    for route in walk(get_resolver().url_patterns, ""):
+        if "(?P<slug>" in route:
+            route = "intake/about/"
+        elif "(?P<app_label>" in route:
+            route = "admin/intake/"
+        elif "(?P<url>" in route:
+            route = "admin/no-such-page/"
+        route = re.sub(r"<int:\w+>", "1", route)
+        route = re.sub(r"<(?:str|path|slug):\w+>", "X1", route)
+        urls.add("/" + route.lstrip("^").rstrip("$"))
+    return sorted(urls)
+
+
+def test_every_address_refuses_a_post_without_a_csrf_token() -> None:
+    patient = Client(enforce_csrf_checks=True)
+    staff = Client(enforce_csrf_checks=True)
+    admin = make_clinic_admin()
+    admin.is_superuser = True
+    admin.save()
+    sign_in(staff, admin)
+    urls = every_url()
+    assert len(urls) > 40
+    for url in urls:
+        for client in (patient, staff):
+            response = client.post(url, {"anything": "1"})
+            assert response.status_code == 403, (url, response.status_code)
+
+
+# Script and HTML typed by patients or staff stays inert everywhere it is shown
+
+PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+ESCAPED = "&lt;script&gt;"
+
+
+def hostile_submission() -> Any:
+    from tests.helpers import make_submission
+
+    return make_submission(
+        first_name=PAYLOAD[:100],
+        last_name=PAYLOAD[:100],
+        goals=PAYLOAD,
+        completed_by="carer",
+        representative_name=PAYLOAD[:100],
+    )
+
+
+def assert_inert(html: str) -> None:
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert ESCAPED in html
+
+
+def test_payloads_in_free_text_are_inert_on_staff_pages(client: Client) -> None:
+    from tests.helpers import make_chiropractor
+
+    submission = hostile_submission()
+    chiro = make_chiropractor()
+    sign_in(client, chiro)
+    ref = submission.reference
+    client.post(f"/staff/submissions/{ref}/contact/", {"result": "voicemail", "note": PAYLOAD})
+    client.post(f"/staff/submissions/{ref}/override/", {"outcome": "review", "reason": PAYLOAD})
+
+    for url in ("/staff/", f"/staff/submissions/{ref}/", "/staff/?q=%3Cscript%3E"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "<script>alert" not in response.content.decode(), url
+    assert_inert(client.get(f"/staff/submissions/{ref}/").content.decode())
+
+
+def test_payloads_in_free_text_are_inert_in_the_admin(client: Client) -> None:
+    submission = hostile_submission()
+    admin = make_clinic_admin()
+    admin.is_superuser = True
+    admin.save()
+    sign_in(client, admin)
+    for url in (
+        "/admin/intake/submission/",
+        f"/admin/intake/submission/{submission.pk}/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.content.decode())
+
+
+def test_payloads_never_reach_email_subjects_or_html(client: Client) -> None:
+    from django.core import mail
+
+    from tests.answers import CONSENT, make_answers
+    from tests.intake_steps import fill_screened_steps, post_step
+
+    fill_screened_steps(client, make_answers(first_name=PAYLOAD[:100], goals=PAYLOAD))
+    post_step(client, "consent", CONSENT, action="submit")
+    assert mail.outbox
+    for message in mail.outbox:
+        assert "<" not in message.subject and "script" not in message.subject
+        for content, mimetype in getattr(message, "alternatives", []):
+            if mimetype == "text/html":
+                assert "<script>alert" not in str(content)
+
+
+# Nothing about the patient reaches the logs
+
+
+def test_a_whole_intake_logs_no_name_email_phone_or_answer(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.answers import CONSENT, make_answers
+    from tests.intake_steps import fill_screened_steps, post_step
+
+    answers = make_answers(
+        first_name="Xanthippe",
+        last_name="Loggerhead",
+        email="xanthippe@example.com",
+        phone="555-010-7788",
+        goals="climb Kilimanjaro",
+    )
+    with caplog.at_level(logging.DEBUG):
+        fill_screened_steps(client, answers)
+        client.post("/intake/later/", {"email": "xanthippe@example.com"})
+        post_step(client, "consent", CONSENT, action="submit")
+    text = caplog.text
+    for secret in ("Xanthippe", "Loggerhead", "xanthippe@", "7788", "Kilimanjaro", "Ana Reyes"):
+        assert secret not in text
+
+
+# Fuzzing every public form: whatever the body, never a 5xx
+
+FIELD_NAMES = st.sampled_from(
+    [
+        "first_name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "pain_location",
+        "prior_treatments",
+        "nprs_worst",
+        "height_cm",
+        "signature",
+        "consent_privacy",
+        "action",
+        "from_review",
+        "slot",
+        "reason",
+        "website",
+        "language",
+        "next",
+    ]
+)
+VALUES = st.one_of(
+    st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40),
+    st.sampled_from(
+        [
+            "true",
+            "false",
+            "",
+            "0",
+            "-1",
+            "1e309",
+            "NaN",
+            "2026-02-30",
+            "9999-12-31",
+            "submit",
+            "back",
+            "later",
+            "1|2026-13-01T99:00",
+            "\x00",
+            "a" * 1001,
+            "<script>",
+            "%ff",
+        ]
+    ),
+)
+BODIES = st.dictionaries(FIELD_NAMES, st.one_of(VALUES, st.lists(VALUES, max_size=3)), max_size=8)
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def patient_with_draft() -> Client:
+    from intake.models import Draft
+    from tests.answers import make_answers
+
+    client = Client()
+    draft = Draft.objects.create(answers=make_answers(), step="review")
+    session = client.session
+    session["intake_draft"] = str(draft.pk)
+    session.save()
+    return client
+
+
+@FUZZ
+@given(
+    body=BODIES,
+    url=st.sampled_from(
+        [
+            "/intake/about/",
+            "/intake/pain/",
+            "/intake/red-flags/",
+            "/intake/needling/",
+            "/intake/review/",
+            "/intake/later/",
+        ]
+    ),
+)
+@override_settings(CLINIC_RATE_LIMITS_ENABLED=False)
+def test_fuzzed_intake_posts_never_get_a_server_error(body: dict[str, Any], url: str) -> None:
+    for client in (Client(), patient_with_draft()):
+        assert client.post(url, body).status_code < 500
+
+
+@FUZZ
+@given(raw=st.binary(max_size=300), multipart=st.booleans())
+@override_settings(CLINIC_RATE_LIMITS_ENABLED=False)
+def test_fuzzed_raw_bodies_never_get_a_server_error(raw: bytes, multipart: bool) -> None:
+    content_type = (
+        "multipart/form-data; boundary=xyz" if multipart else "application/x-www-form-urlencoded"
+    )
+    client = patient_with_draft()
+    for url in ("/intake/about/", "/intake/review/", "/intake/later/", "/staff/login/"):
+        assert client.post(url, raw, content_type=content_type).status_code < 500
+
+
+@settings(FUZZ, max_examples=10)
+@given(body=BODIES)
+@override_settings(CLINIC_RATE_LIMITS_ENABLED=False)
+def test_fuzzed_link_pages_never_get_a_server_error(body: dict[str, Any]) -> None:
+    from consults.booking import book_consult, booking_token, manage_token
+    from intake.drafts import make_resume_token
+    from intake.models import Draft
+    from tests.scheduling import at, make_case, make_profile, next_monday
+
+    chiro = make_profile(f"c{uuid.uuid4().hex[:8]}")
+    consult = book_consult(
+        submission=make_case(), chiropractor=chiro, starts_at=at(next_monday(), 10), by=None
+    ).consult  # type: ignore[union-attr]
+    manage = manage_token(consult)
+    urls = [
+        f"/intake/resume/{make_resume_token(Draft.objects.create())}/",
+        f"/consult/book/{booking_token(make_case())}/",
+        f"/consult/appointment/{manage}/move/",
+        f"/consult/appointment/{manage}/cancel/",
+        "/i18n/setlang/",
+    ]
+    for url in urls:
+        assert Client().post(url, body).status_code < 500, url
