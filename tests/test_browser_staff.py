@@ -17,7 +17,8 @@ from tests.helpers import (
     sign_in_browser,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the roles (groups) come from a data migration; keep them between tests.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_front_desk_finds_an_urgent_case_logs_a_call_and_changes_its_status(
@@ -64,3 +65,16 @@ def test_front_desk_finds_an_urgent_case_logs_a_call_and_changes_its_status(
     assert urgent.status == Status.CONSULT_BOOKED and urgent.first_contact_at is not None
     actions = set(AuditEvent.objects.filter(submission=urgent).values_list("action", flat=True))
     assert {"viewed_submission", "logged_contact", "changed_status"} <= actions
+
+
+def test_chiropractor_view_of_a_submission_has_no_accessibility_violations(
+    live_server: Any, page: Any
+) -> None:
+    from tests.helpers import make_chiropractor
+
+    submission = make_submission(night_pain=True, blood_thinners=True)
+    sign_in_browser(page, live_server, make_chiropractor())
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/staff/submissions/{submission.reference}/")
+    assert page.get_by_role("button", name="Override").is_visible()
+    assert_no_axe_violations(page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import timedelta
 
@@ -192,3 +193,20 @@ def test_queue_runs_the_same_number_of_queries_with_10_and_500_submissions(desk:
         assert desk.get("/staff/").status_code == 200
     assert len(ten) == len(five_hundred)
     assert len(five_hundred) <= 10
+
+
+def test_seed_demo_loads_submissions_in_every_outcome_and_status_once() -> None:
+    from django.core.management import call_command
+
+    from intake.models import Outcome
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    submissions = Submission.objects.all()
+    assert 25 <= submissions.count() <= 40
+    assert set(submissions.values_list("outcome", flat=True)) == set(Outcome.values)
+    assert set(submissions.values_list("status", flat=True)) == set(Status.values)
+    assert submissions.overdue().exists()
+    assert submissions.filter(overridden_at__isnull=False).exists()
+    assert submissions.filter(cleared_for_consult=True).exists()
+    assert submissions.filter(first_contact_at__isnull=False).exists()
