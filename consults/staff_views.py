@@ -65,13 +65,20 @@ def _staff_user(request: HttpRequest) -> User:
     return user
 
 
-def _day_form(request: HttpRequest, chiropractor: Chiropractor | None = None) -> DayForm:
-    initial: dict[str, Any] = {"day": timezone.localdate()}
-    if chiropractor is not None:
-        initial["chiropractor"] = chiropractor
-    else:
-        own = Chiropractor.objects.filter(is_active=True).first()
-        initial["chiropractor"] = own
+def _day_form(
+    request: HttpRequest,
+    chiropractor: Chiropractor | None = None,
+    *,
+    taken: tuple[int, datetime] | None = None,
+) -> DayForm:
+    """The chiropractor-and-day chooser: from the query, or the day of a slot just taken."""
+    initial: dict[str, Any] = {
+        "day": timezone.localdate(),
+        "chiropractor": chiropractor or Chiropractor.objects.filter(is_active=True).first(),
+    }
+    if taken is not None:
+        data = {"chiropractor": taken[0], "day": timezone.localdate(taken[1]).isoformat()}
+        return DayForm(data, initial=initial)
     return DayForm(request.GET if "day" in request.GET else None, initial=initial)
 
 
@@ -88,10 +95,15 @@ def _slots_for(form: DayForm, *, exclude: Consult | None = None) -> tuple[Any, l
 
 
 def _booking_page(
-    request: HttpRequest, submission: Submission, *, status: int = 200, **extra: Any
+    request: HttpRequest,
+    submission: Submission,
+    *,
+    status: int = 200,
+    taken: tuple[int, datetime] | None = None,
+    **extra: Any,
 ) -> HttpResponse:
     consult = Consult.objects.active().filter(submission=submission).first()
-    form = _day_form(request, consult.chiropractor if consult else None)
+    form = _day_form(request, consult.chiropractor if consult else None, taken=taken)
     day, slots = _slots_for(form, exclude=consult)
     context = {
         "submission": submission,
@@ -137,12 +149,7 @@ def book(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, str(refusal))
         return redirect("consults_staff:submission", reference=submission.reference)
     if isinstance(result, SlotTaken):
-        return _booking_page(
-            request,
-            submission,
-            status=409,
-            slot_taken=True,
-        )
+        return _booking_page(request, submission, status=409, taken=parsed, slot_taken=True)
     if result.created:
         messages.success(request, _("Consult booked. The patient has been emailed."))
     return redirect("consults_staff:submission", reference=submission.reference)
@@ -158,7 +165,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("consults_staff:submission", reference=reference)
     result = reschedule_consult(consult=consult, starts_at=parsed[1], by=_staff_user(request))
     if isinstance(result, SlotTaken):
-        return _booking_page(request, consult.submission, status=409, slot_taken=True)
+        return _booking_page(request, consult.submission, status=409, taken=parsed, slot_taken=True)
     messages.success(request, _("Consult moved. The patient has been emailed."))
     return redirect("consults_staff:submission", reference=reference)
 

@@ -46,11 +46,13 @@ def _days_with_slots(
     return {day: sorted(slots, key=lambda s: s.starts_at) for day, slots in sorted(by_day.items())}
 
 
-def _chosen_day(request: HttpRequest, by_day: dict[date, list[Slot]]) -> date | None:
+def _chosen_day(
+    request: HttpRequest, by_day: dict[date, list[Slot]], prefer: date | None = None
+) -> date | None:
     try:
-        wanted = date.fromisoformat(request.GET.get("day", ""))
+        wanted: date | None = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        wanted = None
+        wanted = prefer
     if wanted in by_day:
         return wanted
     return next(iter(by_day), None)
@@ -66,7 +68,9 @@ def _slot_page(
     **extra: Any,
 ) -> HttpResponse:
     by_day = _days_with_slots(chiropractors, exclude=exclude)
-    day = _chosen_day(request, by_day)
+    taken = parse_slot(request.POST.get("slot", "")) if request.method == "POST" else None
+    # After "just taken", stay on the day the patient was looking at.
+    day = _chosen_day(request, by_day, timezone.localdate(taken[1]) if taken else None)
     return render(
         request,
         template,
