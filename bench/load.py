@@ -77,6 +77,7 @@ class Run:
     started: float = field(default_factory=time.monotonic)
     samples: list[Sample] = field(default_factory=list)
     faults: list[tuple[str, float, float]] = field(default_factory=list)  # (what, start, end)
+    down: list[tuple[float, float]] = field(default_factory=list)  # PostgreSQL fully stopped
     acknowledged: dict[str, str] = field(default_factory=dict)  # email -> reference shown
     started_intakes: set[str] = field(default_factory=set)
     abandoned: set[str] = field(default_factory=set)
@@ -434,21 +435,28 @@ def patient_journey(run: Run, args: argparse.Namespace, number: int) -> None:
 
 
 def book_consult(run: Run, browser: Browser, path: str, reference: str) -> None:
-    """Pick one of the first free times (patients compete for the same ones) and book it."""
+    """Pick one of the first free times (patients compete for the same ones) and book it.
+
+    After the busy page the patient goes back and presses the same time again, as that page
+    asks: the app answers a repeated press with the booking the first press made.
+    """
+    pressed: list[tuple[str, str]] = []
 
     def attempt() -> bool:
-        page = browser.get("booking GET", path)
-        if page.status != 200:
-            raise JourneyError(f"booking page answered {page.status}")
-        form = page.form()
-        slots = form.options("slot")
-        if not slots:
-            raise JourneyError("no free consult times offered")
-        choice = random.choice(slots[:8])
-        sent = browser.post("booking POST", path, [*form.hidden().items(), ("slot", choice)])
+        if not pressed:
+            page = browser.get("booking GET", path)
+            if page.status != 200:
+                raise JourneyError(f"booking page answered {page.status}")
+            form = page.form()
+            slots = form.options("slot")
+            if not slots:
+                raise JourneyError("no free consult times offered")
+            pressed[:] = [*form.hidden().items(), ("slot", random.choice(slots[:8]))]
+        sent = browser.post("booking POST", path, pressed)
         if sent.status == 302 and "/appointment/" in sent.location:
             browser.get("booking confirmation", sent.location)
             return True
+        pressed.clear()
         if sent.status == 409:  # someone else took that time a moment ago: choose again
             with run.lock:
                 run.booking_conflicts += 1
@@ -544,6 +552,7 @@ def database_outage(run: Run, at: float, seconds: float) -> None:
     )
     with run.lock:
         run.faults.append(("database outage", start, end))
+        run.down.append((down, restart))
 
 
 def worker_pids(master: int) -> set[int]:
@@ -772,6 +781,18 @@ def report(run: Run, elapsed: float) -> dict[str, Any]:
             f"{what} from {start:.1f} s to {end:.1f} s: requests then by status "
             + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
         )
+    for down, restart in run.down:
+        inside = [s for s in run.samples if down <= s.started and s.started + s.seconds <= restart]
+        by_status = Counter(s.status for s in inside)
+        not_busy = Counter(s.kind for s in inside if s.status != 503)
+        print(
+            f"sent and answered while PostgreSQL was stopped ({down:.1f} s to {restart:.1f} s):"
+            f" {len(inside)} requests, by status "
+            + ", ".join(f"{k}: {v}" for k, v in sorted(by_status.items()))
+            + (f"; not 503: {dict(not_busy)}" if not_busy else "")
+        )
+        busy = sum(s.busy_page for s in inside if s.status == 503)
+        print(f"  of the 503s, {busy} showed the outage page with Retry-After")
     bad = [s for s in run.samples if classify(run, s).startswith("ERROR")]
     for sample in bad[:10]:
         print(
