@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import smtplib
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
@@ -178,7 +179,11 @@ def submit_draft(
             language=str(answers.get("language") or draft.language),
         )
         draft.delete()
-    send_receipt(submission)
+    try:
+        send_receipt(submission)
+    except (OSError, smtplib.SMTPException) as exc:
+        # The submission is stored and the page shows the reference: a lost receipt is no error.
+        logger.warning("receipt for submission %s not sent: %s", submission.pk, type(exc).__name__)
     return submission, True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 from django.conf import settings
@@ -211,10 +212,16 @@ def save_later(request: HttpRequest) -> HttpResponse:
         if not errors:
             ratelimit.check(request, "link_request_ip")
             ratelimit.check(request, "link_request_email", key=str(cleaned["email"]))
-            drafts.send_resume_link(
-                draft=draft, email=str(cleaned["email"]), base_url=request.build_absolute_uri("/")
-            )
-            return redirect("intake:link_sent")
+            try:
+                drafts.send_resume_link(
+                    draft=draft,
+                    email=str(cleaned["email"]),
+                    base_url=request.build_absolute_uri("/"),
+                )
+            except (OSError, smtplib.SMTPException):
+                errors = [_("We could not send the email just now. Please try again in a minute.")]
+            else:
+                return redirect("intake:link_sent")
     return render(
         request,
         "intake/save_later.html",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
 
 from intake.models import AuditEvent, Draft, ScreeningRecord, Submission
@@ -358,3 +360,50 @@ def test_no_inline_script_or_style_on_the_steps(client: Client) -> None:
         html = client.get(url).content.decode()
         assert "<script>" not in html and "<style" not in html and " style=" not in html
         assert not re.search(r" on[a-z]+=", html)
+
+
+def test_a_receipt_that_cannot_be_sent_does_not_lose_the_submission(
+    client: Client, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    submission = submitted(client)
+    assert submission.reference in client.get("/intake/done/").content.decode()
+
+
+def test_a_resume_link_that_cannot_be_sent_asks_to_try_again(client: Client, settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
+    post_step(client, "about", make_answers())
+    response = client.post("/intake/later/", {"email": "ana.reyes@example.com"})
+    assert response.status_code == 200
+    assert "We could not send the email just now" in response.content.decode()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite serialises)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_submits_at_the_same_moment_make_one_submission() -> None:
+    first = Client()
+    fill_screened_steps(first, make_answers())
+    second = Client()
+    second.cookies = first.cookies  # the same session: a double click
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def post(client: Client) -> None:
+        barrier.wait()
+        try:
+            results.append(submit(client)["Location"])
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["/intake/done/", "/intake/done/"]
+    assert Submission.objects.count() == 1
+    assert not Draft.objects.exists()
