@@ -55,6 +55,33 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 @pytest.fixture(autouse=True)
+def _roles_after_flush(request: pytest.FixtureRequest) -> None:
+    """Browser tests run on a database that earlier browser tests flushed: restore the roles.
+
+    The role groups come from data migrations (ROLE_PERMISSIONS in each roles migration), which
+    a flush removes; permissions themselves are recreated by the flush's post_migrate.
+    """
+    if request.node.get_closest_marker("browser") is None:
+        return
+    request.getfixturevalue("transactional_db")
+    import sys
+
+    from django.contrib.auth.models import Group, Permission
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for _key, migration in sorted(loader.disk_migrations.items()):
+        roles = getattr(sys.modules[migration.__module__], "ROLE_PERMISSIONS", None) or {}
+        for role, codes in roles.items():
+            group, _created = Group.objects.get_or_create(name=role)
+            for code in codes:
+                app_label, codename = code.split(".")
+                group.permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     # Rate-limit counters live in the cache: each test starts with none.
     from django.core.cache import cache
