@@ -86,7 +86,9 @@ def save_section(draft: Draft, *, section: str, answers: Mapping[str, Any], step
     merged.update(answers)
     draft.answers = discard_inapplicable(merged)
     draft.step = step
-    draft.save(update_fields=["answers", "step", "updated_at"])
+    # The page language the patient uses now is the one their resume email is written in.
+    draft.language = translation.get_language() or draft.language
+    draft.save(update_fields=["answers", "step", "language", "updated_at"])
 
 
 # --- resume links -------------------------------------------------------------------------

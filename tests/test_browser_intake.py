@@ -186,6 +186,10 @@ def test_leaving_after_step_two_and_resuming_from_the_emailed_link_on_another_de
     assert phone.locator("#id_first_name").input_value() == "Ana"
     assert phone.locator("#id_date_of_birth").input_value() == "1983-09-30"
     assert phone.locator("#id_language_1").is_checked()
+    # The link worked once; opened again it explains how to get a new one.
+    phone.goto(link)
+    assert phone.get_by_role("heading", name="This link no longer works").is_visible()
+    assert_no_axe_violations(phone)
     other.close()
 
 

@@ -155,3 +155,9 @@ def test_save_later_asks_again_when_the_email_is_not_valid(client: Client) -> No
 
 def test_save_later_without_a_draft_goes_to_the_start() -> None:
     assert Client().get("/intake/later/")["Location"] == "/intake/"
+
+
+def test_the_resume_email_is_in_the_language_the_patient_uses(client: Client) -> None:
+    client.cookies["django_language"] = "es"
+    draft = started(client)
+    assert draft.language == "es"
