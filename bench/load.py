@@ -36,7 +36,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from html.parser import HTMLParser
@@ -487,6 +487,38 @@ QUEUE_VIEWS = (
 )
 
 
+def health_monitor(run: Run) -> None:
+    """What a load balancer sees: /healthz twice a second for the whole run."""
+    browser = Browser(run)
+    while time.monotonic() < run.stop_at:
+        with suppress(Outage):
+            browser.get("healthz (monitor)", "/healthz")
+        time.sleep(0.5)
+
+
+def recovery(run: Run) -> list[str]:
+    """For each outage: how long after PostgreSQL was back until the app answered again."""
+    lines = []
+    for _what, _start, ready in [f for f in run.faults if f[0] == "database outage"]:
+        checks = sorted(
+            (s for s in run.samples if s.kind == "healthz (monitor)" and s.started >= ready),
+            key=lambda s: s.started,
+        )
+        first_ok = next((s for s in checks if s.status == 200), None)
+        pages = sorted(
+            (s for s in run.samples if s.started >= ready and s.status in (200, 302)),
+            key=lambda s: s.started + s.seconds,
+        )
+        lines.append(
+            "recovery after PostgreSQL was ready: /healthz 200 after "
+            + (f"{first_ok.started + first_ok.seconds - ready:.2f} s" if first_ok else "never")
+            + ", first page served after "
+            + (f"{pages[0].started + pages[0].seconds - ready:.2f} s" if pages else "never")
+            + " (no gunicorn restart)"
+        )
+    return lines
+
+
 def front_desk_shift(run: Run, args: argparse.Namespace, session_key: str) -> None:
     browser = Browser(run)
     browser.cookies["sessionid"] = session_key
@@ -716,6 +748,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def classify(run: Run, sample: Sample) -> str:
+    if sample.kind.startswith("healthz") and sample.status == 503 and run.in_fault(sample):
+        return "503 during fault (health check)"
     if sample.status == 503 and sample.busy_page and run.in_fault(sample):
         return "503 during fault"
     if sample.status == 0 and run.in_fault(sample):
@@ -793,6 +827,8 @@ def report(run: Run, elapsed: float) -> dict[str, Any]:
         )
         busy = sum(s.busy_page for s in inside if s.status == 503)
         print(f"  of the 503s, {busy} showed the outage page with Retry-After")
+    for line in recovery(run):
+        print(line)
     bad = [s for s in run.samples if classify(run, s).startswith("ERROR")]
     for sample in bad[:10]:
         print(
@@ -1021,6 +1057,7 @@ def main() -> int:
             threading.Thread(target=front_desk_shift, args=(run, args, key))
             for key in seeded["sessions"]
         ]
+        threads.append(threading.Thread(target=health_monitor, args=(run,)))
         fault_at = args.fault_at if args.fault_at is not None else args.duration * 0.4
         kill_report: dict[str, Any] = {}
         faults = []
