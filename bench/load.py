@@ -825,8 +825,12 @@ def report(run: Run, elapsed: float) -> dict[str, Any]:
             + ", ".join(f"{k}: {v}" for k, v in sorted(by_status.items()))
             + (f"; not 503: {dict(not_busy)}" if not_busy else "")
         )
-        busy = sum(s.busy_page for s in inside if s.status == 503)
-        print(f"  of the 503s, {busy} showed the outage page with Retry-After")
+        pages = [s for s in inside if s.status == 503 and not s.kind.startswith("healthz")]
+        busy = sum(s.busy_page for s in pages)
+        print(
+            f"  {len(pages)} were pages (the rest /healthz): {busy} of them the outage page"
+            " with Retry-After"
+        )
     for line in recovery(run):
         print(line)
     bad = [s for s in run.samples if classify(run, s).startswith("ERROR")]
