@@ -18,6 +18,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from .logs import current_request_id
@@ -101,13 +102,18 @@ class StaffSessionTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            expired = self._expired(request)
-            if expired:
-                logout(request)
-                messages.info(request, expired)
-                return redirect_to_login(request.get_full_path(), reverse("login"))
-        return self.get_response(request)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        expired = self._expired(request)
+        if expired:
+            logout(request)
+            messages.info(request, expired)
+            return redirect_to_login(request.get_full_path(), reverse("login"))
+        response = self.get_response(request)
+        # Pages seen signed in hold patient data: no copy in the browser's or a proxy's cache
+        # (the Back button after signing out on a shared front-desk computer shows nothing).
+        patch_cache_control(response, no_store=True, private=True)
+        return response
 
     def _expired(self, request: HttpRequest) -> str:
         session = request.session

@@ -499,3 +499,17 @@ def test_fuzzed_link_pages_never_get_a_server_error(body: dict[str, Any]) -> Non
     ]
     for url in urls:
         assert Client().post(url, body).status_code < 500, url
+
+
+def test_pages_seen_signed_in_are_never_stored_by_browsers_or_proxies(client: Client) -> None:
+    sign_in(client, make_front_desk())
+    cache_control = client.get("/staff/")["Cache-Control"]
+    assert "no-store" in cache_control and "private" in cache_control
+
+
+def test_a_request_for_an_unknown_host_is_logged_as_a_security_event(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="django.security"):
+        assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+    assert any(r.name == "django.security.DisallowedHost" for r in caplog.records)
