@@ -638,3 +638,29 @@ def test_the_clinic_admin_edits_hours_in_the_django_admin(client) -> None:
     sign_in(client, make_clinic_admin())
     assert client.get("/admin/consults/chiropractor/").status_code == 200
     assert client.get(f"/admin/consults/chiropractor/{chiro.pk}/change/").status_code == 200
+
+
+def test_the_clinic_admin_adds_a_chiropractor_with_their_consult_length(client) -> None:
+    from tests.helpers import make_chiropractor
+
+    user = make_chiropractor("newchiro")
+    sign_in(client, make_clinic_admin())
+    assert client.get("/staff/schedule/").status_code == 200
+    response = client.post(
+        "/staff/schedule/",
+        {"user": user.pk, "display_name": "Dr. New", "consult_minutes": "2", "buffer_minutes": "0"},
+    )
+    assert response.status_code == 200 and "between 5 and 240" in response.content.decode()
+    response = client.post(
+        "/staff/schedule/",
+        {
+            "user": user.pk,
+            "display_name": "Dr. New",
+            "consult_minutes": "45",
+            "buffer_minutes": "10",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert user.chiropractor_profile.consult_minutes == 45
+    assert AuditEvent.objects.filter(action="changed_availability").exists()
