@@ -11,8 +11,10 @@ migrates it, collects static files, starts gunicorn (2 workers, DEBUG off, rate 
 a free loopback port and drives the patients with threads (http.client, one keep-alive
 connection and cookie jar each): landing page, each step GET + POST with its CSRF token, the
 review, the submit and the confirmation. The run is bounded by --patients and --timeout.
-It reports complete intakes per second, p50/p95 per request type and errors, and checks that
-exactly N submissions (and no drafts) exist afterwards.
+It reports complete intakes per second, p50/p95 per request type and errors, the CPU each intake
+cost (gunicorn workers, PostgreSQL backends, the load generator; from /proc, so the figure holds
+even when other processes share the cores), and checks that exactly N submissions (and no
+drafts) exist afterwards.
 """
 
 from __future__ import annotations
@@ -212,6 +214,34 @@ class Patient:
         return reference.group(1)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def backend_pids(database: str) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/{database}") as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -323,6 +353,10 @@ def main() -> int:
             f"against gunicorn with {args.workers} workers ...",
             flush=True,
         )
+        workers = worker_pids(server.pid)
+        workers_before = cpu_seconds(workers)
+        backends_before = {pid: cpu_seconds([pid]) for pid in backend_pids(args.database)}
+        client_before = time.process_time()
         started = time.perf_counter()
         threads = [threading.Thread(target=run) for _ in range(args.concurrency)]
         for thread in threads:
@@ -330,6 +364,10 @@ def main() -> int:
         for thread in threads:
             thread.join(args.timeout + 30)
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_before
+        app_cpu = cpu_seconds(workers) - workers_before
+        backends = backend_pids(args.database)
+        db_cpu = sum(cpu_seconds([pid]) - backends_before.get(pid, 0.0) for pid in backends)
     finally:
         server.terminate()
         server.wait(10)
@@ -351,6 +389,17 @@ def main() -> int:
             f"{'all':<14}{len(everything):>7}{percentile(everything, 0.5) * 1000:>9.1f}"
             f"{percentile(everything, 0.95) * 1000:>9.1f}{max(everything) * 1000:>9.1f}"
         )
+    done = max(len(references), 1)
+    server_ms = (app_cpu + db_cpu) * 1000 / done
+    print(
+        f"CPU per intake: gunicorn {app_cpu * 1000 / done:.1f} ms, PostgreSQL "
+        f"{db_cpu * 1000 / done:.1f} ms, load generator {client_cpu * 1000 / done:.1f} ms"
+    )
+    print(
+        f"capacity of {args.workers} dedicated cores for the server alone: "
+        f"{args.workers * 1000 / server_ms:.0f} intakes/s; load average now "
+        f"{os.getloadavg()[0]:.1f} (other processes share these cores)"
+    )
     print(f"errors: {len(errors)}")
     for error in errors[:10]:
         print(f"  {error}")
