@@ -25,6 +25,7 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # This file is named queue.py: keep its folder off the import path so that it never hides the
@@ -54,7 +55,7 @@ LAST_NAMES = [
     "Ingram", "Jessop", "Kirkby", "Lowther", "Marlow", "Norcott", "Oakes", "Pryce",
 ]  # fmt: skip
 # Answer changes giving each outcome, with their share of the rows.
-VARIANTS = [
+VARIANTS: list[tuple[dict[str, Any], int]] = [
     ({"calf_swelling": True}, 2),
     ({"night_pain": True}, 8),
     ({"needle_willing": "no"}, 10),
