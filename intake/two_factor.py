@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from base64 import b32encode
+from typing import Any
 
 import segno
 from django import forms
@@ -48,6 +49,12 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split()).lower()
 
 
+class SetupCodeForm(CodeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = gettext_lazy("The 6-digit code your app shows now.")
+
+
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
@@ -88,7 +95,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         # Replacing an authenticator needs the current one (or a backup code) first.
         return redirect(f"{_verify_url()}?next={request.get_full_path()}")
     device = _pending_device(user)
-    form = CodeForm(request.POST or None)
+    form = SetupCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             if device.verify_token(form.cleaned_data["code"]):

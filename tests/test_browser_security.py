@@ -107,3 +107,34 @@ def test_a_new_staff_member_enrols_an_authenticator_in_the_browser(
     page.get_by_role("link", name="Continue").click()
     assert page.url.endswith("/staff/")
     assert violations == []
+
+
+def test_the_code_and_lockout_pages_are_clear_and_accessible(
+    live_server: Any, page: Any, settings: Any, artifacts_dir: Path
+) -> None:
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    user = make_front_desk()
+    TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+
+    page.goto(live_server.url + "/staff/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name="Enter your sign-in code").is_visible()
+    page.get_by_label("Code").fill("000000")
+    page.get_by_role("button", name="Verify").click()
+    assert page.get_by_text("That code did not work").is_visible()
+    assert_no_axe_violations(page)
+
+    other = make_front_desk("desk2")
+    page.context.clear_cookies()
+    for _ in range(5):
+        page.goto(live_server.url + "/staff/login/")
+        page.get_by_label("Username").fill(other.username)
+        page.get_by_label("Password").fill("not-the-password")
+        page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name="Sign-in paused for this account").is_visible()
+    assert page.get_by_text("15 minutes").is_visible()
+    assert_no_axe_violations(page)
+    page.screenshot(path=str(artifacts_dir / "sign-in-paused.png"), full_page=True)
