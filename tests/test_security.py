@@ -513,3 +513,24 @@ def test_a_request_for_an_unknown_host_is_logged_as_a_security_event(
     with caplog.at_level(logging.WARNING, logger="django.security"):
         assert client.get("/", HTTP_HOST="evil.example").status_code == 400
     assert any(r.name == "django.security.DisallowedHost" for r in caplog.records)
+
+
+def test_a_patients_cancel_reason_is_inert_on_staff_pages(client: Client) -> None:
+    from consults.booking import book_consult, manage_token
+    from tests.scheduling import at, make_case, make_profile, next_monday
+
+    consult = book_consult(
+        submission=make_case(),
+        chiropractor=make_profile(),
+        starts_at=at(next_monday(), 10),
+        by=None,
+    ).consult  # type: ignore[union-attr]
+    Client().post(f"/consult/appointment/{manage_token(consult)}/cancel/", {"reason": PAYLOAD})
+    consult.refresh_from_db()
+    assert consult.cancel_reason == PAYLOAD
+    sign_in(client, make_front_desk("desk9"))
+    ref = consult.submission.reference
+    for url in (f"/staff/submissions/{ref}/", f"/staff/submissions/{ref}/consult/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "<script>alert" not in response.content.decode(), url
