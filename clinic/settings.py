@@ -318,7 +318,7 @@ CONTENT_SECURITY_POLICY = {
 }
 CLINIC_PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-    "microphone=(), payment=(), usb=(), interest-cohort=()"
+    "microphone=(), payment=(), usb=()"
 )
 
 # Request size: an intake is a few kilobytes of text; anything far larger is refused (400).
