@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from intake.models import AuditEvent, Draft, ScreeningRecord, Submission
+from intake.questions import SECTIONS_BY_CODE
 from intake.screening import RULES_BY_ID
 from intake.submissions import CONSENT_VERSION
 from tests.answers import CONSENT, make_answers
@@ -407,3 +408,19 @@ def test_two_submits_at_the_same_moment_make_one_submission() -> None:
     assert results == ["/intake/done/", "/intake/done/"]
     assert Submission.objects.count() == 1
     assert not Draft.objects.exists()
+
+
+@pytest.mark.parametrize("section", ["about", "pain", "red_flags", "needling"])
+def test_nonsense_in_every_field_gets_messages_never_an_error_page(
+    client: Client, section: str
+) -> None:
+    junk = {q.code: ["<script>x</script>", "9" * 40] for q in SECTIONS_BY_CODE[section].questions}
+    response = client.post(STEP_URLS[section], {**junk, "action": "next"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="error-summary"' in html
+    assert "<script>x</script>" not in html
+    assert (
+        response.status_code == 200
+        and client.post(STEP_URLS[section], {**junk, "action": "back"}).status_code == 302
+    )
