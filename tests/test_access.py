@@ -60,6 +60,10 @@ CASES: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = [
     ("get", "/staff/two-factor/backup-codes/", {}, (302, 200, 200, 200, 302, 200)),
     ("get", "/admin/axes/accessattempt/", {}, (302, 403, 403, 200, 302, 403)),
     ("get", "/admin/otp_totp/totpdevice/", {}, (302, 403, 403, 200, 302, 403)),
+    # Django's admin: the submission list and page (read-only), and the audit trail.
+    ("get", "/admin/intake/submission/", {}, (302, 200, 200, 200, 302, 403)),
+    ("get", "/admin/intake/submission/{pk}/change/", {}, (302, 200, 200, 200, 302, 403)),
+    ("get", "/admin/intake/auditevent/", {}, (302, 403, 403, 200, 302, 403)),
 ]
 
 
@@ -84,7 +88,7 @@ def test_each_staff_url_answers_each_role_as_expected(
 ) -> None:
     submission = make_submission()
     client = client_for(role)
-    response = getattr(client, method)(url.format(ref=submission.reference), data)
+    response = getattr(client, method)(url.format(ref=submission.reference, pk=submission.pk), data)
     want = expected[ROLES.index(role)]
     assert response.status_code == want, (role, url)
     if want == 302 and role in ("anonymous", "deactivated"):
