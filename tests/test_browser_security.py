@@ -21,15 +21,18 @@ from tests.helpers import (
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+WATCHED = ("Content Security Policy", "Permissions-Policy")
+
+
 def watch_csp(page: Any) -> list[str]:
-    """Collects Chromium's CSP violation reports (console errors) for the page's lifetime."""
+    """Collects Chromium's CSP violations and header complaints (console) for the page's life."""
     violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+
+    def collect(message: Any) -> None:
+        if any(word in message.text for word in WATCHED):
+            violations.append(message.text)
+
+    page.on("console", collect)
     return violations
 
 
