@@ -376,15 +376,18 @@ def wait_for_resume_link(mail_dir: Path, email: str) -> str:
             raw = message_file.read_bytes()
             if email.encode() not in raw:
                 continue
-            message = message_from_bytes(raw)
-            if message["To"] != email:
-                continue
-            for part in message.walk():
-                payload = part.get_payload(decode=True)
-                if isinstance(payload, bytes):
-                    found = RESUME_LINK_RE.search(payload.decode("utf-8", "replace"))
-                    if found:
-                        return urlsplit(found.group(0)).path
+            # One file may hold several messages (same second, same backend id), each followed
+            # by a line of 79 dashes.
+            for chunk in raw.split(b"\n" + b"-" * 79 + b"\n"):
+                message = message_from_bytes(chunk)
+                if message["To"] != email:
+                    continue
+                for part in message.walk():
+                    payload = part.get_payload(decode=True)
+                    if isinstance(payload, bytes):
+                        found = RESUME_LINK_RE.search(payload.decode("utf-8", "replace"))
+                        if found:
+                            return urlsplit(found.group(0)).path
         time.sleep(0.2)
     raise JourneyError("no resume link arrived by email within 30 s")
 
