@@ -173,8 +173,9 @@ def fill(rows: int) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
-def measure(requests: int) -> list[tuple[str, float, float, float, int]]:
-    """Per page: wall-clock p50 and p95, p50 of Python CPU time (ms) and queries per request."""
+def measure(requests: int) -> list[tuple[str, float, float, float, float, int]]:
+    """Per page: wall-clock p50 and p95, p50 of this process's CPU time, the SQL time of one
+    request (ms) and its number of queries."""
     from django.db import connection, reset_queries
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
@@ -212,7 +213,9 @@ def measure(requests: int) -> list[tuple[str, float, float, float, int]]:
             reset_queries()  # a request resets the log; start from empty so the count is right
             with CaptureQueriesContext(connection) as queries:
                 client.get(urls[0])
-            query_count = len(queries)  # now: the next request empties the query log
+            # Read now: the next request empties the query log.
+            query_count = len(queries)
+            sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
             times, cpu = [], []
             for i in range(requests):
                 started, started_cpu = time.perf_counter(), time.process_time()
@@ -223,7 +226,7 @@ def measure(requests: int) -> list[tuple[str, float, float, float, int]]:
             times.sort()
             p95 = times[max(int(len(times) * 0.95) - 1, 0)]
             figures.append(
-                (name, statistics.median(times), p95, statistics.median(cpu), query_count)
+                (name, statistics.median(times), p95, statistics.median(cpu), sql_ms, query_count)
             )
     return figures
 
@@ -244,10 +247,10 @@ def main() -> None:
     print(
         f"load average: {' '.join(f'{n:.1f}' for n in os.getloadavg())} on {os.cpu_count()} cores"
     )
-    print(f"{'page':<36} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>8} {'queries':>8}")
-    for name, p50, p95, cpu, queries in measure(args.requests):
+    print(f"{'page':<36} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>8} {'sql ms':>7} {'queries':>8}")
+    for name, p50, p95, cpu, sql, queries in measure(args.requests):
         flag = "" if p95 < 100 and queries <= 10 else "  <-- over goal"
-        print(f"{name:<36} {p50:7.1f} {p95:7.1f} {cpu:8.1f} {queries:8d}{flag}")
+        print(f"{name:<36} {p50:7.1f} {p95:7.1f} {cpu:8.1f} {sql:7.1f} {queries:8d}{flag}")
 
 
 if __name__ == "__main__":
