@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from html import escape
 from typing import Any, ClassVar, cast
 
 from django import forms
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .questions import (
+    QUESTIONS,
     SECTIONS_BY_CODE,
     Question,
     Section,
@@ -77,73 +79,104 @@ CHECK_OPTION = (
 )
 
 
-@dataclass
-class Option:
-    value: str
+@dataclass(frozen=True)
+class Shape:
+    """What never changes about a question's markup in one language; worked out once."""
+
     label: str
-    id: str
-    checked: bool
+    help_text: str
+    condition: str
+    condition_value: str
+    widget: str
+    is_group: bool
+    first_input_id: str
+    input_type: str
+    inputmode: str
+    autocomplete: str
+    hint_ids: tuple[str, ...]
+    # Each choice as (value, its HTML unchecked, its HTML checked).
+    options: tuple[tuple[str, str, str], ...]
+
+
+def _choices(q: Question, widget: str) -> list[tuple[str, str]]:
+    if widget == "scale":
+        return [(str(n), str(n)) for n in range(0, SCALE_MAX + 1)]
+    if q.kind == "bool" and not q.must_be_true:
+        return [(value, str(label)) for value, label in YES_NO]
+    return [(value, str(label)) for value, label in q.choices]
+
+
+@lru_cache(maxsize=512)
+def shape_of(code: str, language: str | None) -> Shape:
+    q = QUESTIONS[code]
+    widget = widget_for(q)
+    is_group = widget in ("scale", "yesno", "radios", "checkboxes")
+    pattern = SCALE_OPTION if widget == "scale" else CHECK_OPTION
+    kind = "checkbox" if widget == "checkboxes" else "radio"
+    options = []
+    for n, (value, label) in enumerate(_choices(q, widget)):
+        parts = {
+            "kind": kind,
+            "name": escape(code),
+            "id": escape(f"id_{code}_{n}"),
+            "value": escape(value),
+            "label": escape(label),
+        }
+        options.append(
+            (
+                value,
+                pattern.format(checked="", **parts),
+                pattern.format(checked=" checked", **parts),
+            )
+        )
+    hint_ids = [f"{code}-hint"] if q.help_text else []
+    if q.when is not None:
+        hint_ids.append(f"{code}-condition")
+    return Shape(
+        label=str(q.label),
+        help_text=str(q.help_text),
+        condition=str(q.when.description) if q.when is not None else "",
+        condition_value=posted_value(q.when.value) if q.when is not None else "",
+        widget=widget,
+        is_group=is_group,
+        first_input_id=f"id_{code}_0" if is_group else f"id_{code}",
+        input_type=INPUT_TYPES.get(q.kind, "text"),
+        inputmode=INPUT_MODES.get(q.kind, ""),
+        autocomplete=AUTOCOMPLETE.get(code, "off"),
+        hint_ids=tuple(hint_ids),
+        options=tuple(options),
+    )
 
 
 class Field:
-    """One question as the template renders it, worked out once: ids, value(s), errors."""
+    """One question as the template renders it: its shape, current value(s) and errors."""
 
     def __init__(self, question: Question, values: list[str], errors: list[str]) -> None:
-        q = self.question = question
-        self.code = code = q.code
+        self.question = question
+        self.code = question.code
+        self.id = f"id_{self.code}"
         self.values = values
         self.value = values[0] if values else ""
         self.errors = errors
-        self.label = str(q.label)
-        self.help_text = str(q.help_text)
-        self.id = f"id_{code}"
-        self.widget = widget_for(q)
-        self.is_group = self.widget in ("scale", "yesno", "radios", "checkboxes")
-        # The id an error-summary link points at (the first radio or box of a group).
-        self.first_input_id = f"{self.id}_0" if self.is_group else self.id
-        self.input_type = INPUT_TYPES.get(q.kind, "text")
-        self.inputmode = INPUT_MODES.get(q.kind, "")
-        self.autocomplete = AUTOCOMPLETE.get(code, "off")
-        self.condition_value = posted_value(q.when.value) if q.when is not None else ""
-        self.condition = str(q.when.description) if q.when is not None else ""
-        ids = [f"{code}-hint"] if q.help_text else []
-        if q.when is not None:
-            ids.append(f"{code}-condition")
-        if errors:
-            ids.append(f"{code}-error")
+        shape = self.shape = shape_of(self.code, get_language())
+        self.label, self.help_text, self.widget = shape.label, shape.help_text, shape.widget
+        self.condition, self.condition_value = shape.condition, shape.condition_value
+        self.is_group, self.first_input_id = shape.is_group, shape.first_input_id
+        self.input_type, self.inputmode = shape.input_type, shape.inputmode
+        self.autocomplete = shape.autocomplete
+        ids = shape.hint_ids + ((f"{self.code}-error",) if errors else ())
         self.describedby = " ".join(ids)
-        self.options = [
-            Option(value, label, f"{self.id}_{n}", value in values)
-            for n, (value, label) in enumerate(self._choices())
-        ]
 
     @property
     def options_html(self) -> SafeString:
         """The radios or boxes of a group; built here, not in a template loop, for speed."""
-        kind = "checkbox" if self.widget == "checkboxes" else "radio"
-        pattern = SCALE_OPTION if self.widget == "scale" else CHECK_OPTION
-        name = escape(self.code)
-        return mark_safe(  # noqa: S308 - every part is escaped here
+        chosen = set(self.values)
+        return mark_safe(  # noqa: S308 - every part was escaped in shape_of
             "".join(
-                pattern.format(
-                    kind=kind,
-                    name=name,
-                    id=escape(o.id),
-                    value=escape(o.value),
-                    checked=" checked" if o.checked else "",
-                    label=escape(o.label),
-                )
-                for o in self.options
+                checked if value in chosen else plain
+                for value, plain, checked in self.shape.options
             )
         )
-
-    def _choices(self) -> list[tuple[str, str]]:
-        q = self.question
-        if self.widget == "scale":
-            return [(str(n), str(n)) for n in range(0, SCALE_MAX + 1)]
-        if q.kind == "bool" and not q.must_be_true:
-            return [(value, str(label)) for value, label in YES_NO]
-        return [(value, str(label)) for value, label in q.choices]
 
 
 class SectionForm(forms.Form):

@@ -321,7 +321,8 @@ def test_the_confirmation_is_only_for_the_session_that_submitted(client: Client)
 
 
 def test_the_receipt_has_the_reference_and_no_answers_or_health_words(client: Client) -> None:
-    submission = submitted(client, make_answers(saddle_or_bladder=True, medications="Warfarin"))
+    answers = make_answers(saddle_or_bladder=True, medications="Warfarin", language="en")
+    submission = submitted(client, answers)
     assert len(mail.outbox) == 1
     receipt = mail.outbox[0]
     assert receipt.to == ["ana.reyes@example.com"]
@@ -424,3 +425,10 @@ def test_nonsense_in_every_field_gets_messages_never_an_error_page(
         response.status_code == 200
         and client.post(STEP_URLS[section], {**junk, "action": "back"}).status_code == 302
     )
+
+
+def test_the_receipt_is_in_the_language_the_patient_chose(client: Client) -> None:
+    submission = submitted(client, make_answers(language="es"))
+    assert submission.language == "es"
+    assert "Thank you" not in mail.outbox[0].body
+    assert submission.reference in mail.outbox[0].subject
