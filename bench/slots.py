@@ -15,7 +15,7 @@ import sys
 import threading
 import time as clock
 import uuid
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 # The project root instead of bench/ (whose queue.py would shadow the standard library's).
@@ -144,8 +144,8 @@ def seed_consults(target: Chiropractor, others: list[Chiropractor]) -> tuple[dat
     )
     TimeOff.objects.create(
         chiropractor=target,
-        starts_at=timezone.make_aware(timezone.datetime.combine(first, time(8))),
-        ends_at=timezone.make_aware(timezone.datetime.combine(first + timedelta(days=2), time(8))),
+        starts_at=timezone.make_aware(datetime.combine(first, time(8))),
+        ends_at=timezone.make_aware(datetime.combine(first + timedelta(days=2), time(8))),
     )
     return first, last
 
