@@ -68,7 +68,7 @@ def test_front_desk_finds_an_urgent_case_logs_a_call_and_changes_its_status(
 
 
 def test_chiropractor_view_of_a_submission_has_no_accessibility_violations(
-    live_server: Any, page: Any
+    live_server: Any, page: Any, artifacts_dir: Path
 ) -> None:
     from tests.helpers import make_chiropractor
 
@@ -78,3 +78,4 @@ def test_chiropractor_view_of_a_submission_has_no_accessibility_violations(
     page.goto(f"{live_server.url}/staff/submissions/{submission.reference}/")
     assert page.get_by_role("button", name="Override").is_visible()
     assert_no_axe_violations(page)
+    page.screenshot(path=str(artifacts_dir / "staff-submission-chiropractor.png"), full_page=True)
