@@ -235,7 +235,7 @@ def keyboard_fill(page: Any, answers: dict[str, Any], *, until: str) -> None:
 def test_the_whole_form_can_be_completed_with_the_keyboard_alone(
     page: Any, live_server: Any, artifacts_dir: Path
 ) -> None:
-    answers = make_answers(prior_treatments=["stretching"])
+    answers = make_answers(prior_treatments=["stretching"], diabetes=True, numb_feet=False)
     page.goto(live_server.url + "/intake/")
     for _section in SCREENED:
         keyboard_fill(page, answers, until="Next")

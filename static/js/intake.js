@@ -13,6 +13,11 @@
     return;
   }
   var wrappers = form.querySelectorAll("[data-show-if]");
+  // The no-JavaScript "leave this out" choices are hidden: a checked hidden radio would
+  // keep the keyboard out of its group, so leave none checked (the same as no answer).
+  form.querySelectorAll(".nojs-only input").forEach(function (input) {
+    input.checked = false;
+  });
 
   function answers(code) {
     var values = [];
