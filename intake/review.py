@@ -72,12 +72,18 @@ def answers_by_section(answers: dict[str, Any]) -> list[AnswerSection]:
     return sections
 
 
-def findings_of(screening: ScreeningRecord | None) -> list[FindingView]:
-    """A screening's findings, most severe first, in the rule's current wording if it exists."""
+def findings_of(screening: ScreeningRecord | None, limit: int | None = None) -> list[FindingView]:
+    """A screening's findings, most severe first, in the rule's current wording if it exists.
+
+    `limit` keeps only the first few (the queue shows three), without wording the others.
+    """
     if screening is None:
         return []
+    stored_findings = sorted(
+        screening.findings, key=lambda f: SEVERITY.get(f.get("outcome", ""), len(SEVERITY))
+    )
     findings = []
-    for stored in screening.findings:
+    for stored in stored_findings[:limit]:
         rule = RULES_BY_ID.get(stored.get("rule", ""))
         outcome = stored.get("outcome", "")
         findings.append(
@@ -89,7 +95,6 @@ def findings_of(screening: ScreeningRecord | None) -> list[FindingView]:
                 is_red_flag=outcome == Outcome.URGENT,
             )
         )
-    findings.sort(key=lambda f: SEVERITY.get(f.outcome, len(SEVERITY)))
     return findings
 
 

@@ -6,6 +6,7 @@ Login is required by LoginRequiredMiddleware; each view checks its permission th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from .models import (
     User,
 )
 from .review import (
+    FindingView,
     age_text,
     answers_by_section,
     bmi,
@@ -51,6 +53,19 @@ CHANGE = "intake.change_submission"
 ADD_CONTACT = "intake.add_contactattempt"
 REVIEW = "intake.review_submission"
 EXPORT = "intake.export_submission"
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue, with everything the template shows already worked out."""
+
+    submission: Submission
+    age: str
+    overdue: bool
+    outcome: str
+    screened_outcome: str
+    status: str
+    top_findings: list[FindingView]
 
 
 def _require(request: HttpRequest, *perms: str) -> None:
@@ -97,12 +112,25 @@ def home(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     now = timezone.now()
+    # Labels looked up once per page: Django's get_FOO_display() rebuilds its choices every call.
+    outcomes = {value: str(label) for value, label in Outcome.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    rows = []
     for submission in page:
         history = submission.screening_history  # type: ignore[attr-defined]
-        latest = history[0] if history else None
-        submission.top_findings = findings_of(latest)[:TOP_FINDINGS]  # type: ignore[attr-defined]
-        submission.age = age_text(submission.submitted_at, now)  # type: ignore[attr-defined]
-        submission.overdue = submission.is_overdue(now)  # type: ignore[attr-defined]
+        rows.append(
+            QueueRow(
+                submission=submission,
+                age=age_text(submission.submitted_at, now),
+                overdue=submission.is_overdue(now),
+                outcome=outcomes.get(submission.outcome, submission.outcome),
+                screened_outcome=outcomes.get(
+                    submission.screened_outcome, submission.screened_outcome
+                ),
+                status=statuses.get(submission.status, submission.status),
+                top_findings=findings_of(history[0] if history else None, TOP_FINDINGS),
+            )
+        )
     overdue = Q(status=Status.NEW, first_contact_at__isnull=True, contact_due_at__lt=now)
     counts = Submission.objects.filter(status__in=OPEN_STATUSES).aggregate(
         overdue=Count("pk", filter=overdue),
@@ -116,6 +144,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "rows": rows,
             "outcome_counts": [(o, o.label, counts[o.value]) for o in Outcome],
             "overdue_count": counts["overdue"],
             "query": query.urlencode(),
