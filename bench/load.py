@@ -1086,15 +1086,29 @@ def main() -> int:
         workers_now = sorted(worker_pids(server.pid))
         server_cpu = cpu_seconds(workers_now)
         harness_cpu = cpu_seconds([os.getpid()]) - harness_cpu_before
+        with connect(url) as db:
+            backends = db.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (args.database,),
+            ).fetchall()
+        database_cpu = cpu_seconds([row[0] for row in backends])
         healthy = Browser(run).get("healthz", "/healthz").status == 200
 
     figures = report(run, elapsed)
     figures["server"] = server_side(work / "access.log")
+    per_request = (server_cpu + database_cpu) / max(len(run.samples), 1) * 1000
     print(
-        f"CPU used: gunicorn workers {server_cpu:.1f} s"
-        f" ({server_cpu / max(len(run.samples), 1) * 1000:.0f} ms a request; replaced workers"
-        f" count from their start), this harness {harness_cpu:.1f} s, in {elapsed:.1f} s"
+        f"CPU used in {elapsed:.1f} s: gunicorn workers {server_cpu:.1f} s, their PostgreSQL"
+        f" backends {database_cpu:.1f} s ({per_request:.1f} ms a request together), this"
+        f" harness {harness_cpu:.1f} s (workers or connections replaced during the run count"
+        " only from their start)"
     )
+    figures["cpu"] = {
+        "gunicorn": server_cpu,
+        "postgresql": database_cpu,
+        "harness": harness_cpu,
+        "ms_per_request": per_request,
+    }
     started = len(run.started_intakes)
     print(
         f"\nintakes: {started} started, {len(run.acknowledged)} confirmed"
