@@ -127,9 +127,10 @@ def resume_draft(*, token: str, session: SessionBase) -> Draft | None:
     draft = draft_for_resume_token(token)
     if draft is None:
         return None
-    locked = Draft.objects.select_for_update().filter(pk=draft.pk, resume_nonce=draft.resume_nonce)
-    if not locked.update(resume_nonce=""):
-        return None  # used by a concurrent request a moment ago
+    # A conditional update: of two requests using the same link at once, only one wins.
+    unused = Draft.objects.filter(pk=draft.pk, resume_nonce=draft.resume_nonce)
+    if not unused.update(resume_nonce=""):
+        return None
     session.cycle_key()
     session[SESSION_DRAFT] = str(draft.pk)
     session.pop(SESSION_SUBMITTED, None)
