@@ -39,13 +39,14 @@ def grid_for_day(
     """Every slot of the day's working hours, as (start, end) in UTC, before removing bookings."""
     length = timedelta(minutes=chiropractor.consult_minutes)
     step = length + timedelta(minutes=chiropractor.buffer_minutes)
+    zone = timezone.get_current_timezone()
     grid: list[tuple[datetime, datetime]] = []
     for block in hours:
         if block.weekday != day.weekday():
             continue
         # Python adds timedeltas to zoned datetimes in wall-clock time; step in UTC instead.
-        start = timezone.make_aware(datetime.combine(day, block.starts)).astimezone(UTC)
-        end = timezone.make_aware(datetime.combine(day, block.ends)).astimezone(UTC)
+        start = datetime.combine(day, block.starts, tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(day, block.ends, tzinfo=zone).astimezone(UTC)
         moment = start
         while moment + length <= end:
             grid.append((moment, moment + length))
