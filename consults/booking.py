@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,19 +195,26 @@ def book_consult(
 
 
 def reschedule_consult(
-    *, consult: Consult, starts_at: datetime, by: User | None, reason: str = ""
+    *,
+    consult: Consult,
+    starts_at: datetime,
+    by: User | None,
+    chiropractor: Chiropractor | None = None,
+    reason: str = "",
 ) -> Booked | SlotTaken:
-    """Move a consult to another free slot of the same chiropractor; same calendar UID."""
+    """Move a consult to another free slot (staff may change the chiropractor); same UID."""
     starts_at = starts_at.astimezone(UTC)
-    if not is_free_slot(consult.chiropractor, starts_at, exclude=consult):
+    chiropractor = chiropractor or consult.chiropractor
+    if not is_free_slot(chiropractor, starts_at, exclude=consult):
         return SlotTaken()
     previous = consult.starts_at
     try:
         with transaction.atomic():
             updated = Consult.objects.filter(pk=consult.pk, status=Consult.Status.ACTIVE).update(
+                chiropractor=chiropractor,
                 starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=consult.chiropractor.consult_minutes),
-                sequence=consult.sequence + 1,
+                ends_at=starts_at + timedelta(minutes=chiropractor.consult_minutes),
+                sequence=F("sequence") + 1,
                 manage_key=new_manage_key(),
                 reminder_sent_at=None,
             )
@@ -235,7 +243,7 @@ def cancel_consult(*, consult: Consult, by: User | None, reason: str) -> bool:
             status=Consult.Status.CANCELLED,
             cancelled_at=now,
             cancel_reason=reason.strip(),
-            sequence=consult.sequence + 1,
+            sequence=F("sequence") + 1,
         )
         if not updated:
             return False

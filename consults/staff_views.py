@@ -160,10 +160,15 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     consult = get_consult_for_staff(request, pk)
     parsed = parse_slot(request.POST.get("slot", ""))
     reference = consult.submission.reference
-    if not consult.is_active or parsed is None or parsed[0] != consult.chiropractor_id:
+    chiropractor = (
+        Chiropractor.objects.filter(pk=parsed[0], is_active=True).first() if parsed else None
+    )
+    if not consult.is_active or parsed is None or chiropractor is None:
         messages.error(request, _("Please choose one of the free times."))
         return redirect("consults_staff:submission", reference=reference)
-    result = reschedule_consult(consult=consult, starts_at=parsed[1], by=_staff_user(request))
+    result = reschedule_consult(
+        consult=consult, starts_at=parsed[1], by=_staff_user(request), chiropractor=chiropractor
+    )
     if isinstance(result, SlotTaken):
         return _booking_page(request, consult.submission, status=409, taken=parsed, slot_taken=True)
     messages.success(request, _("Consult moved. The patient has been emailed."))

@@ -665,3 +665,23 @@ def test_the_clinic_admin_adds_a_chiropractor_with_their_consult_length(client) 
     assert response.status_code == 302
     assert user.chiropractor_profile.consult_minutes == 45
     assert AuditEvent.objects.filter(action="changed_availability").exists()
+
+
+def test_staff_can_move_a_consult_to_another_chiropractor(client) -> None:
+    first, second = make_profile("first"), make_profile("second")
+    result = book_consult(
+        submission=make_case(), chiropractor=first, starts_at=at(next_monday(), 9), by=None
+    )
+    assert isinstance(result, Booked)
+    sign_in(client, make_front_desk())
+    response = client.post(
+        f"/staff/consults/{result.consult.pk}/move/",
+        {"slot": slot_value(second, at(next_monday(), 9))},
+    )
+    assert response.status_code == 302
+    consult = Consult.objects.get()
+    assert (consult.chiropractor, consult.starts_at, consult.sequence) == (
+        second,
+        at(next_monday(), 9),
+        1,
+    )
