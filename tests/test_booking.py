@@ -28,7 +28,7 @@ from consults.booking import (
     send_booking_invite,
     submission_from_booking_token,
 )
-from consults.models import Consult
+from consults.models import Consult, TimeOff
 from consults.slots import free_slots
 from intake.models import AuditEvent, Outcome, Status
 from tests.helpers import make_clinic_admin, make_front_desk, make_staff, sign_in
@@ -685,3 +685,29 @@ def test_staff_can_move_a_consult_to_another_chiropractor(client) -> None:
         at(next_monday(), 9),
         1,
     )
+
+
+def test_front_desk_emails_a_booking_link_from_the_booking_page(client) -> None:
+    submission = make_case()
+    sign_in(client, make_front_desk())
+    response = client.post(f"/staff/submissions/{submission.reference}/consult/invite/")
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert submission_from_booking_token(token_in(message.body, "book")) == submission
+    assert AuditEvent.objects.filter(action="sent_booking_link", submission=submission).exists()
+    blocked = make_case(Outcome.REFER)
+    client.post(f"/staff/submissions/{blocked.reference}/consult/invite/")
+    assert len(mail.outbox) == 1
+
+
+def test_the_clinic_admin_removes_hours_and_time_off(client) -> None:
+    chiro = make_profile(days=(0,))
+    absence = TimeOff.objects.create(
+        chiropractor=chiro, starts_at=at(next_monday(), 9), ends_at=at(next_monday(), 10)
+    )
+    sign_in(client, make_clinic_admin())
+    block = chiro.hours.get()
+    assert client.get(f"/staff/schedule/hours/{block.pk}/delete/").status_code == 405
+    assert client.post(f"/staff/schedule/hours/{block.pk}/delete/").status_code == 302
+    assert client.post(f"/staff/schedule/time-off/{absence.pk}/delete/").status_code == 302
+    assert not chiro.hours.exists() and not chiro.time_off.exists()
