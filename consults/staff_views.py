@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intake import audit
 from intake.models import ScreeningRecord, Submission, User
@@ -123,6 +123,7 @@ def _booking_page(
     return render(request, "consults/staff_booking.html", context, status=status)
 
 
+@require_GET
 def submission_consult(request: HttpRequest, reference: str) -> HttpResponse:
     submission = get_submission_for_booking(request, reference)
     return _booking_page(request, submission)
@@ -250,6 +251,7 @@ def _parse_day(value: str | None) -> date:
         return timezone.localdate()
 
 
+@require_GET
 def agenda_day(request: HttpRequest, day: str | None = None) -> HttpResponse:
     _require(request, VIEW_CONSULT, VIEW_SUBMISSION)
     the_day = _parse_day(day)
@@ -272,6 +274,7 @@ def agenda_day(request: HttpRequest, day: str | None = None) -> HttpResponse:
     )
 
 
+@require_GET
 def agenda_week(request: HttpRequest, day: str | None = None) -> HttpResponse:
     _require(request, VIEW_CONSULT, VIEW_SUBMISSION)
     monday = _parse_day(day)
@@ -309,6 +312,7 @@ def _agenda_query(chiropractor: Chiropractor | None) -> str:
 # Availability ------------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 def schedule(request: HttpRequest) -> HttpResponse:
     _require(request, MANAGE)
     form = ChiropractorForm(request.POST or None)
@@ -324,6 +328,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 def chiropractor_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE)
     chiropractor = get_object_or_404(Chiropractor, pk=pk)

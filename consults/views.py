@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intake import ratelimit
 from intake.models import Submission
@@ -91,6 +91,7 @@ def _bookable_chiropractors() -> list[Chiropractor]:
 
 @login_not_required
 @never_cache
+@require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, token: str) -> HttpResponse:
     submission = submission_from_booking_token(token)
     if submission is None:
@@ -154,6 +155,7 @@ def _manage_url(consult: Consult) -> str:
 
 @login_not_required
 @never_cache
+@require_GET
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     consult = consult_from_manage_token(token)
     if consult is None:
@@ -188,6 +190,7 @@ def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_not_required
 @never_cache
+@require_http_methods(["GET", "POST"])
 def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
     consult = consult_from_manage_token(token)
     if consult is None:
