@@ -711,3 +711,27 @@ def test_the_clinic_admin_removes_hours_and_time_off(client) -> None:
     assert client.post(f"/staff/schedule/hours/{block.pk}/delete/").status_code == 302
     assert client.post(f"/staff/schedule/time-off/{absence.pk}/delete/").status_code == 302
     assert not chiro.hours.exists() and not chiro.time_off.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "booking", "schedule"),
+    [
+        ("Front desk", 200, 403),
+        ("Chiropractor", 200, 403),
+        ("Clinic admin", 200, 200),
+        (None, 403, 403),
+    ],
+)
+def test_every_role_on_the_booking_and_schedule_pages(client, role, booking, schedule) -> None:
+    chiro = make_profile()
+    submission = make_case()
+    sign_in(client, make_staff("someone", role))
+    assert client.get(f"/staff/submissions/{submission.reference}/consult/").status_code == booking
+    assert client.get("/staff/agenda/").status_code == booking
+    assert client.get("/staff/schedule/").status_code == schedule
+    assert client.get(f"/staff/schedule/{chiro.pk}/").status_code == schedule
+
+
+def test_a_missing_submission_is_404_for_staff_who_may_book(client) -> None:
+    sign_in(client, make_front_desk())
+    assert client.get("/staff/submissions/NOSUCHREF/consult/").status_code == 404
