@@ -11,6 +11,7 @@ import ast
 import gettext
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,13 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|<[^>]+>")
 
 # Words that are the same in both languages (the translation may equal the English).
 SAME_IN_SPANISH = {"No", "Diabetes", "Español", "Error:", "Agenda", "—"}
+
+
+@pytest.fixture(autouse=True)
+def _back_to_english() -> Iterator[None]:
+    """A Spanish request leaves Spanish active in this thread; later tests expect the default."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def spanish_client() -> Client:
