@@ -210,3 +210,17 @@ def test_seed_demo_says_how_to_try_two_factor_in_development(settings) -> None:
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     assert "set CLINIC_REQUIRE_2FA=1 to try it" in out.getvalue()
+
+
+def test_a_clinic_admin_resets_a_lost_authenticator_in_the_admin(client: Client) -> None:
+    user = make_front_desk()
+    device = make_authenticator(user)
+    admin = Client()
+    sign_in(admin, make_clinic_admin())
+
+    response = admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    password_only(client, user)
+    assert client.get("/staff/")["Location"].startswith("/staff/two-factor/setup/")
