@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,6 +24,7 @@ FINISHED = (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING)
 class PurgeResult:
     drafts_deleted: int
     submissions_anonymised: int
+    sessions_deleted: int
     dry_run: bool
 
 
@@ -73,23 +75,31 @@ def anonymise(submission: Submission, *, now: datetime) -> None:
 
 @transaction.atomic
 def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeResult:
-    """Delete stale drafts and anonymise expired submissions; audit the run (dry runs too)."""
+    """Delete stale drafts and expired sessions, anonymise expired submissions; audit the run.
+
+    Dry runs are audited too, with what they would have done.
+    """
     now = now or timezone.now()
     drafts = stale_drafts(now)
     submissions = list(expired_submissions(now).select_for_update())
+    # Expired sessions still name a draft or a submission reference: they go too.
+    sessions = Session.objects.filter(expire_date__lt=now)
     result = PurgeResult(
         drafts_deleted=drafts.count(),
         submissions_anonymised=len(submissions),
+        sessions_deleted=sessions.count(),
         dry_run=dry_run,
     )
     if not dry_run:
         drafts.delete()
+        sessions.delete()
         for submission in submissions:
             anonymise(submission, now=now)
     audit.record(
         PURGED_DATA,
         drafts_deleted=result.drafts_deleted,
         submissions_anonymised=result.submissions_anonymised,
+        sessions_deleted=result.sessions_deleted,
         submission_ids=[submission.pk for submission in submissions],
         dry_run=dry_run,
     )

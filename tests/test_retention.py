@@ -58,6 +58,21 @@ def test_drafts_untouched_for_thirty_days_are_deleted_and_newer_ones_kept() -> N
     assert not Draft.objects.filter(pk=old.pk).exists()
 
 
+def test_expired_sessions_are_deleted_and_live_ones_kept(client: Client) -> None:
+    from django.contrib.sessions.models import Session
+
+    client.get("/intake/about/")
+    session = client.session
+    session["intake_draft"] = "kept"
+    session.save()
+    Session.objects.create(
+        session_key="x" * 32, session_data="", expire_date=timezone.now() - timedelta(days=1)
+    )
+
+    assert "Deleted 1 expired sessions" in purge()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [session.session_key]
+
+
 def test_a_dry_run_changes_nothing_but_says_what_it_would_do_and_is_audited(
     settings: Any,
 ) -> None:

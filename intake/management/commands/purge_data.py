@@ -29,6 +29,7 @@ class Command(BaseCommand):
             f"{prefix} {result.drafts_deleted} drafts older than "
             f"{settings.CLINIC_DRAFT_RETENTION_DAYS} days."
         )
+        self.stdout.write(f"{prefix} {result.sessions_deleted} expired sessions.")
         if settings.CLINIC_RETENTION_DAYS:
             verb = "Would anonymise" if result.dry_run else "Anonymised"
             self.stdout.write(
