@@ -119,7 +119,7 @@ _ABOUT = (
         "about",
         "date",
         label=_("What is your date of birth?"),
-        help_text=_("Year, month and day, for example 1980-04-23."),
+        help_text=_("Pick or type the day, month and year you were born."),
         staff_label=_("Date of birth"),
         max_age=MAX_AGE_YEARS,
     ),
@@ -202,7 +202,7 @@ _PAIN = (
         "pain",
         "choice",
         label=_("Where does your heel hurt the most?"),
-        help_text=_("Pick the one place that hurts most. The picture shows each place."),
+        help_text=_("Pick the one place that hurts most."),
         staff_label=_("Pain location"),
         choices=(
             ("heel_bottom_inner", _("Under the heel, toward the inside and front edge")),
