@@ -182,7 +182,7 @@ def test_every_question_label_help_text_and_choice_has_a_spanish_translation() -
             spanish = str(text)
         if spanish == english and english not in SAME_IN_SPANISH:
             untranslated.append(english)
-    assert untranslated == []
+    assert untranslated == [], "Add Spanish for these to the .po and compile it (README: Languages)"
 
 
 # --- The catalogue --------------------------------------------------------------------------
