@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -91,7 +92,9 @@ class QueueFilterForm(forms.Form):
         if data.get("submitted_to"):
             next_day = data["submitted_to"] + timedelta(days=1)
             submissions = submissions.filter(submitted_at__lt=_start_of(next_day))
-        for term in (data.get("q") or "").split()[:5]:
+        query = (data.get("q") or "").strip()
+        # A phone number is one term however it is spaced; anything else is words.
+        for term in [query] if _phone_digits(query) else query.split()[:5]:
             submissions = submissions.filter(_search(term))
         return submissions.in_queue_order()
 
@@ -106,18 +109,32 @@ class QueueFilterForm(forms.Form):
         }
 
 
+PHONE_LIKE = re.compile(r"[\d\s+\-().]+")
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _search(term: str) -> Q:
-    return (
+    query = (
         Q(reference=term.upper())
         | Q(first_name__icontains=term)
         | Q(last_name__icontains=term)
         | Q(email__icontains=term)
         | Q(phone__icontains=term)
     )
+    digits = _phone_digits(term)
+    if digits:
+        # Callers read numbers out in any format: match the digits whatever separates them.
+        query |= Q(phone__regex=r"\D*".join(digits))
+    return query
+
+
+def _phone_digits(term: str) -> str:
+    """The digits of a search term that looks like (part of) a phone number, else ""."""
+    digits = re.sub(r"\D", "", term)
+    return digits if len(digits) >= 4 and PHONE_LIKE.fullmatch(term) else ""
 
 
 class ContactForm(forms.Form):

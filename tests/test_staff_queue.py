@@ -117,7 +117,16 @@ def test_bad_filter_values_show_a_message_and_never_fail(desk: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["Lovelace", "lovelace", "ada lovelace", "ada@lovelace.example", "555 777"]
+    "query",
+    [
+        "Lovelace",
+        "lovelace",
+        "ada lovelace",
+        "ada@lovelace.example",
+        "555 777",
+        "5557771234",
+        "(555) 777-1234",
+    ],
 )
 def test_search_finds_by_name_email_and_phone(desk: Client, query: str) -> None:
     found = make_submission(
