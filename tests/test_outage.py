@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
@@ -52,7 +52,7 @@ def test_a_session_that_cannot_be_saved_in_an_outage_gets_the_503_page_not_a_400
     request.COOKIES[settings.SESSION_COOKIE_NAME] = existing.session_key or ""
 
     with connection.execute_wrapper(refuse("UPDATE")):
-        response = handler(request)
+        response = cast(HttpResponse, handler(request))
 
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
@@ -65,6 +65,6 @@ def test_an_unrelated_error_still_gets_the_500_page() -> None:
 
     handler = convert_exception_to_response(broken_view)
 
-    response = handler(RequestFactory().get("/"))
+    response = cast(HttpResponse, handler(RequestFactory().get("/")))
 
     assert response.status_code == 500
