@@ -276,7 +276,9 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=50, help="complete intakes to run")
     parser.add_argument("--concurrency", type=int, default=50, help="patients at the same time")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="gunicorn threads per worker (make serve uses 4)"
+    )
     parser.add_argument("--timeout", type=float, default=120, help="stop after this many seconds")
     parser.add_argument("--database", default="clinic_bench")
     args = parser.parse_args()

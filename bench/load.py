@@ -1007,7 +1007,9 @@ def main() -> int:
     parser.add_argument("--outage", type=float, default=0, help="stop PostgreSQL this many s")
     parser.add_argument("--kill-worker", action="store_true", help="SIGKILL a gunicorn worker")
     parser.add_argument("--fault-at", type=float, default=None, help="when (s) the fault starts")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="gunicorn threads per worker (make serve uses 4)"
+    )
     parser.add_argument(
         "--nice", type=int, default=0, help="run gunicorn at this nice level (e.g. -10 as root)"
     )
