@@ -82,6 +82,17 @@ def _roles_after_flush(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default() -> Iterator[None]:
+    # A request in Spanish leaves Spanish active in this thread; messages compared in the next
+    # test must not depend on which test ran before it.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     # Rate-limit counters live in the cache: each test starts with none.
     from django.core.cache import cache
