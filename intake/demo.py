@@ -89,7 +89,7 @@ def eligible_answers(**overrides: Any) -> dict[str, Any]:
     return answers
 
 
-# Answer changes that give each outcome (see intake/screening.py for the rules they trigger).
+# Answer changes that give each outcome (see intake/screening/rules.py for the rules they trigger).
 URGENT = {"calf_swelling": True}
 REFER = {"night_pain": True}
 NO_NEEDLING = {"needle_willing": "no"}

@@ -1,7 +1,7 @@
 """What staff read about a submission: answers in plain words, findings, scores and its timeline.
 
 Shared by the staff pages and the Django admin. Labels come from the answer schema
-(intake/questions/) and the rules (intake/screening.py); none are copied here.
+(intake/questions/) and the rules (intake/screening/); none are copied here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Triage rules of SCREENING.md: one valid answer set in, an outcome and its findings out."""
+"""The triage rules of SCREENING.md, one small documented unit each, and the terms they read."""
 
 # Pure on purpose: no ORM, no request, no settings import. Callers pass the Policy in.
 
@@ -10,7 +10,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils.text import format_lazy
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -566,109 +565,3 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
-# Evaluating in severity order (stable: table order within one outcome) makes findings come out
-# sorted with no per-screening sort.
-_RULES_BY_SEVERITY = tuple(sorted(RULES, key=lambda rule: SEVERITY[rule.outcome]))
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    outcome: Outcome
-    reason: str
-    advice: Advice | None = None
-
-    def as_dict(self) -> dict[str, str]:
-        data = {"rule": self.rule, "outcome": self.outcome, "reason": self.reason}
-        if self.advice is not None:
-            data["advice"] = self.advice
-        return data
-
-
-@dataclass(frozen=True)
-class Result:
-    """A screening result; stored with the submission as screened, never recomputed silently."""
-
-    outcome: Outcome
-    findings: tuple[Finding, ...]
-    ruleset: str
-    policy: Policy
-    screening_date: date
-
-    def as_dict(self, *, include_screening_date: bool = False) -> dict[str, Any]:
-        """The `screen` command's JSON line; with the screening date added for storage."""
-        data: dict[str, Any] = {
-            "outcome": self.outcome,
-            "ruleset": self.ruleset,
-            "policy": self.policy.as_dict(),
-            "findings": [finding.as_dict() for finding in self.findings],
-        }
-        if include_screening_date:
-            data["screening_date"] = self.screening_date.isoformat()
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, screening_date: date | None = None) -> Result:
-        """Rebuild a stored result; the date comes from `data` unless given."""
-        if screening_date is None:
-            screening_date = date.fromisoformat(data["screening_date"])
-        return cls(
-            outcome=data["outcome"],
-            findings=tuple(
-                Finding(f["rule"], f["outcome"], f["reason"], f.get("advice"))
-                for f in data["findings"]
-            ),
-            ruleset=data["ruleset"],
-            policy=Policy(**data["policy"]),
-            screening_date=screening_date,
-        )
-
-    @property
-    def advice(self) -> Advice | None:
-        """The most pressing advice level among the findings ("now" before "today")."""
-        levels = {f.advice for f in self.findings}
-        return "now" if "now" in levels else "today" if "today" in levels else None
-
-    def safety_advice(self) -> list[str]:
-        """Patient-facing safety texts of the urgent findings, in finding order, no repeats."""
-        texts: list[str] = []
-        for finding in self.findings:
-            if finding.advice is None:
-                continue
-            rule = RULES_BY_ID.get(finding.rule)
-            text = rule.safety_advice if rule is not None else None
-            text = str(text or SAFETY_ADVICE_BY_LEVEL[finding.advice])
-            if text not in texts:
-                texts.append(text)
-        return texts
-
-
-# Rule reasons translated once per language: a translation lookup per finding would cost more
-# than all the rules together.
-_REASONS_BY_LANGUAGE: dict[str | None, dict[str, str]] = {}
-
-
-def _reasons() -> dict[str, str]:
-    language = get_language()
-    reasons = _REASONS_BY_LANGUAGE.get(language)
-    if reasons is None:
-        reasons = _REASONS_BY_LANGUAGE[language] = {rule.id: str(rule.reason) for rule in RULES}
-    return reasons
-
-
-def screen(answers: Mapping[str, object], *, screening_date: date, policy: Policy) -> Result:
-    """Screen one valid answer set (as cleaned by questions.validate_answers)."""
-    facts = facts_for(answers, screening_date=screening_date, policy=policy)
-    reasons = _reasons()
-    findings = tuple(
-        Finding(rule.id, rule.outcome, reasons[rule.id], rule.advice)
-        for rule in _RULES_BY_SEVERITY
-        if rule.condition(facts)
-    )
-    return Result(
-        outcome=findings[0].outcome if findings else "eligible",
-        findings=findings,
-        ruleset=RULESET_VERSION,
-        policy=policy,
-        screening_date=screening_date,
-    )
