@@ -284,7 +284,7 @@ CLINIC_BACKUP_CODES = 10
 # Brute force (django-axes): 5 failures per username and IP lock that pair for 15 minutes.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "clinic.auth_backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("CLINIC_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CLINIC_LOCKOUT_MINUTES", 15))
