@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,7 +82,9 @@ def booking_block_reason(submission: Submission) -> str | None:
 
 
 def booking_token(submission: Submission) -> str:
-    return signing.dumps({"r": submission.reference}, salt=BOOKING_SALT, compress=True)
+    # "n": consults the case had when the link was made; one booking through it uses it up.
+    payload = {"r": submission.reference, "n": submission.consults.count()}
+    return signing.dumps(payload, salt=BOOKING_SALT, compress=True)
 
 
 def submission_from_booking_token(token: str) -> Submission | None:
@@ -92,11 +94,19 @@ def submission_from_booking_token(token: str) -> Submission | None:
             token, salt=BOOKING_SALT, max_age=timedelta(days=settings.CLINIC_BOOKING_LINK_DAYS)
         )
         submission = Submission.objects.get(reference=data["r"])
-    except (signing.BadSignature, KeyError, TypeError, Submission.DoesNotExist):
+        issued_with = int(data["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Submission.DoesNotExist):
         return None
     if booking_block_reason(submission) is not None:
         return None
-    return submission
+    consults = submission.consults.aggregate(
+        made=Count("pk"), active=Count("pk", filter=Q(status=Consult.Status.ACTIVE))
+    )
+    unused = consults["made"] == issued_with
+    # Used for the consult that is still booked: a repeated click is shown that booking.
+    just_used = consults["made"] == issued_with + 1 and consults["active"] == 1
+    # Once that consult is cancelled or moved to another, the link is spent: staff send a new one.
+    return submission if unused or just_used else None
 
 
 def manage_token(consult: Consult) -> str:

@@ -164,6 +164,23 @@ def test_a_used_booking_link_reveals_nothing() -> None:
     assert_reveals_nothing(response, consult.submission.reference)
 
 
+def test_a_booking_link_is_spent_once_its_consult_is_cancelled() -> None:
+    chiro = make_profile()
+    submission = make_case()
+    token = booking_token(submission)
+    starts_at = at(next_monday(), 10)
+    slot = f"{chiro.pk}|{starts_at.isoformat()}"
+    assert Client().post(f"/consult/book/{token}/", {"slot": slot}).status_code == 302
+    repeated = Client().post(f"/consult/book/{token}/", {"slot": slot})
+    assert repeated.status_code == 302  # the second click is shown the booking it made
+    consult = Consult.objects.get(submission=submission)
+    cancel_consult(consult=consult, by=None, reason="Patient is away")
+
+    assert_reveals_nothing(Client().get(f"/consult/book/{token}/"), submission.reference)
+    fresh = booking_token(Consult.objects.get(pk=consult.pk).submission)
+    assert Client().get(f"/consult/book/{fresh}/").status_code == 200
+
+
 def test_a_tampered_manage_link_reveals_nothing() -> None:
     consult, _chiro = booked()
     token = manage_token(consult)
