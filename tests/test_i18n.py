@@ -190,6 +190,7 @@ def test_every_question_label_help_text_and_choice_has_a_spanish_translation() -
 
 @dataclass
 class Entry:
+    msgctxt: str | None = None
     msgid: str = ""
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
@@ -227,9 +228,13 @@ def parse_po(path: Path) -> list[Entry]:
                     entry.msgstr[index] = ""
                 elif target[0] == "msgid_plural":
                     entry.msgid_plural = ""
+                elif target[0] == "msgctxt":
+                    entry.msgctxt = ""
             assert target is not None, line
             kind, index = target
-            if kind == "msgid":
+            if kind == "msgctxt":
+                entry.msgctxt = (entry.msgctxt or "") + value
+            elif kind == "msgid":
                 entry.msgid += value
             elif kind == "msgid_plural":
                 entry.msgid_plural = (entry.msgid_plural or "") + value
@@ -268,9 +273,26 @@ def test_the_compiled_catalogue_matches_the_po_file(catalogue: list[Entry]) -> N
         compiled = gettext.GNUTranslations(mo)
     stale = []
     for e in catalogue:
-        if e.msgid_plural is None:
+        if e.msgctxt is not None:
+            if compiled.pgettext(e.msgctxt, e.msgid) != e.msgstr[0]:
+                stale.append(e.msgid)
+        elif e.msgid_plural is None:
             if compiled.gettext(e.msgid) != e.msgstr[0]:
                 stale.append(e.msgid)
         elif compiled.ngettext(e.msgid, e.msgid_plural, 1) != e.msgstr[0]:
             stale.append(e.msgid)
     assert stale == [], "Run compilemessages and commit the .mo file (README: Languages)"
+
+
+def test_consult_dates_read_naturally_in_english_and_spanish() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from consults.templatetags.consults import long_day, when
+
+    starts = datetime(2026, 11, 30, 16, 0, tzinfo=ZoneInfo("America/Chicago"))
+    with translation.override("en"):
+        assert when(starts) == "Monday, November 30, 2026, 4:00 PM"
+    with translation.override("es"):
+        assert when(starts) == "lunes 30 de noviembre de 2026, 16:00"
+        assert long_day(starts.date()) == "lunes 30 de noviembre"
