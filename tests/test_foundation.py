@@ -34,6 +34,20 @@ def test_start_up_stops_without_a_secret_key_when_debug_is_off() -> None:
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_manage_py_names_the_missing_secret_key() -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Configuration error: DJANGO_SECRET_KEY is not set.")
+
+
 def test_debug_is_off_unless_asked_for() -> None:
     code = "from django.conf import settings; print(settings.DEBUG)"
     assert run_python(code, DJANGO_SECRET_KEY="x").stdout.strip() == "False"
