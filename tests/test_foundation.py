@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
+from clinic.sessions import SessionStore
 from intake.views import server_error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,3 +169,16 @@ def test_a_database_outage_gets_a_503_page_not_a_traceback(collected_static: str
         DATABASE_URL="postgres://nobody@127.0.0.1:1/nothing",
     )
     assert result.stdout.split() == ["503", "30", "True"], result.stderr[-2000:]
+
+
+@pytest.mark.django_db
+def test_sessions_are_kept_in_the_database_and_expire() -> None:
+    session = SessionStore()
+    session["intake_draft"] = "a draft key"
+    session.create()
+    assert SessionStore(session.session_key)["intake_draft"] == "a draft key"
+
+    Session.objects.filter(pk=session.session_key).update(expire_date=timezone.now())
+    expired = SessionStore(session.session_key)
+    assert dict(expired.items()) == {}
+    assert expired.session_key is None
