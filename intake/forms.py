@@ -14,8 +14,8 @@ from functools import cache, cached_property, lru_cache
 from html import escape
 from typing import Any, ClassVar, cast
 
-from django import forms
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +68,8 @@ def widget_for(q: Question) -> str:
     return "input"
 
 
+QUESTION_TEMPLATE = "intake/includes/question.html"
+
 SCALE_OPTION = (
     '<input class="btn-check" type="{kind}" name="{name}" id="{id}" value="{value}"{checked}>'
     '<label class="btn btn-outline-primary" for="{id}">{label}</label>\n'
@@ -96,6 +98,8 @@ class Shape:
     hint_ids: tuple[str, ...]
     # Each choice as (value, its HTML unchecked, its HTML checked).
     options: tuple[tuple[str, str, str], ...]
+    # The values the question's markup can show checked: all there is to it besides the shape.
+    option_values: frozenset[str]
 
 
 def _choices(q: Question, widget: str) -> list[tuple[str, str]]:
@@ -145,7 +149,15 @@ def shape_of(code: str, language: str | None) -> Shape:
         autocomplete=AUTOCOMPLETE.get(code, "off"),
         hint_ids=tuple(hint_ids),
         options=tuple(options),
+        option_values=frozenset(
+            ["true"] if widget == "checkbox" else [value for value, _html, _checked in options]
+        ),
     )
+
+
+@lru_cache(maxsize=4096)
+def _rendered_choice(code: str, language: str | None, values: tuple[str, ...]) -> SafeString:
+    return render_to_string(QUESTION_TEMPLATE, {"f": Field(QUESTIONS[code], list(values), [])})
 
 
 class Field:
@@ -168,6 +180,16 @@ class Field:
         self.describedby = " ".join(ids)
 
     @property
+    def html(self) -> SafeString:
+        """The question's markup. A choice question without errors is rendered once per
+        language and set of checked values, then reused: most of a step's questions are
+        choices, and rendering them afresh was the largest part of serving a step."""
+        choice = self.shape.option_values and (self.widget == "checkbox" or self.is_group)
+        if choice and not self.errors and self.shape.option_values.issuperset(self.values):
+            return _rendered_choice(self.code, get_language(), tuple(self.values))
+        return render_to_string(QUESTION_TEMPLATE, {"f": self})
+
+    @property
     def options_html(self) -> SafeString:
         """The radios or boxes of a group; built here, not in a template loop, for speed."""
         chosen = set(self.values)
@@ -179,23 +201,39 @@ class Field:
         )
 
 
-class SectionForm(forms.Form):
-    """One intake step. Subclasses (one per section) come from `form_for_section`."""
+class SectionForm:
+    """One intake step. Subclasses (one per section) come from `form_for_section`.
+
+    Not a Django form: every answer is a string the schema judges, so per-field Django
+    validation had nothing to add, and copying a field per question on every request cost
+    more than the rest of the form."""
 
     section: ClassVar[Section]
 
     def __init__(
         self,
-        data: Any = None,
+        data: QueryDict | None = None,
         *,
         answers: Mapping[str, Any] | None = None,
         screening_date: date,
     ) -> None:
-        super().__init__(data)
+        self.data = data
+        self.is_bound = data is not None
         self.stored = answers or {}
         self.screening_date = screening_date
         self.answers: dict[str, Any] = {}
         self.cleaned_answers: dict[str, Any] = {}
+        self._errors: dict[str, list[str]] | None = None
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Messages by question code; empty until the form is bound."""
+        if self._errors is None:
+            self._errors = self._validate() if self.is_bound else {}
+        return self._errors
+
+    def is_valid(self) -> bool:
+        return self.is_bound and not self.errors
 
     def converted(self) -> dict[str, Any]:
         """The POSTed answers as JSON-native values, without validating them."""
@@ -205,15 +243,13 @@ class SectionForm(forms.Form):
         # Bound step forms always get request.POST.
         return cast(QueryDict, self.data)
 
-    def clean(self) -> dict[str, Any]:
+    def _validate(self) -> dict[str, list[str]]:
         self.answers = self.converted()
         cleaned, errors = validate_answers(
             self.answers, screening_date=self.screening_date, sections=(self.section.code,)
         )
-        for code, messages in errors.items():
-            self.add_error(code if code in self.fields else None, messages)
         self.cleaned_answers = cleaned
-        return self.cleaned_data
+        return {code: [str(message) for message in messages] for code, messages in errors.items()}
 
     @cached_property
     def questions(self) -> list[Field]:
@@ -224,7 +260,7 @@ class SectionForm(forms.Form):
         for q in self.section.questions:
             if self.is_bound:
                 values = [str(v) for v in self._post().getlist(q.code)]
-                errors = [str(e) for e in self.errors.get(q.code, [])]
+                errors = self.errors.get(q.code, [])
             else:
                 stored = self.stored.get(q.code)
                 items = stored if isinstance(stored, list) else [stored]
@@ -236,16 +272,7 @@ class SectionForm(forms.Form):
         return [field for field in self.questions if field.errors]
 
 
-def _form_field(question: Question) -> forms.Field:
-    # No rules here: every field accepts any string; validate_answers decides.
-    if question.kind == "multi":
-        return forms.Field(required=False, widget=forms.CheckboxSelectMultiple)
-    return forms.CharField(required=False, strip=False)
-
-
 @cache
 def form_for_section(code: str) -> type[SectionForm]:
-    section = SECTIONS_BY_CODE[code]
-    fields: dict[str, Any] = {q.code: _form_field(q) for q in section.questions}
     name = "".join(part.title() for part in code.split("_")) + "Form"
-    return type(name, (SectionForm,), {"section": section, **fields})
+    return type(name, (SectionForm,), {"section": SECTIONS_BY_CODE[code]})
