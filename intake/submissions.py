@@ -86,7 +86,8 @@ def _screening_record(
     )
 
 
-@transaction.atomic
+# No savepoint: inside a caller's transaction (submitting a draft) a failure undoes it all.
+@transaction.atomic(savepoint=False)
 def create_submission(
     *,
     answers: dict[str, Any],
