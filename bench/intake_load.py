@@ -41,6 +41,7 @@ PYTHON = str(BIN / "python") if (BIN / "python").exists() else sys.executable
 GUNICORN = str(BIN / "gunicorn") if (BIN / "gunicorn").exists() else "gunicorn"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+START_RE = re.compile(r'<a class="btn btn-primary btn-lg" href="([^"]+)">')
 REFERENCE_RE = re.compile(r'class="reference-code">([A-Z0-9]+)<')
 
 # One eligible answer set, as the browser posts it (yes/no radios post "true"/"false").
@@ -191,9 +192,11 @@ class Patient:
         return location, text
 
     def intake(self, number: int) -> str:
-        self.expect("GET /", "GET", "/", 200)
-        location, _ = self.expect("GET /intake/", "GET", "/intake/", 302)
-        path = location
+        # As a browser would: the landing page's "Start the form" link.
+        _, page = self.expect("GET /", "GET", "/", 200)
+        start = START_RE.search(page)
+        assert start, "no start link on the landing page"
+        path = start.group(1)
         for step_path, answers in STEPS:
             assert path == step_path, (path, step_path)
             _, page = self.expect("GET step", "GET", path, 200)

@@ -10,12 +10,22 @@ from django.db.utils import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
+
+from .drafts import SESSION_DRAFT
 
 
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "intake/home.html")
+    # A new patient goes straight to the first step; one with a form in progress, through
+    # /intake/, back to the step they reached.
+    in_progress = SESSION_DRAFT in request.session
+    if in_progress:
+        start_url = reverse("intake:start")
+    else:
+        start_url = reverse("intake:step", kwargs={"slug": "about"})
+    return render(request, "intake/home.html", {"start_url": start_url})
 
 
 @login_not_required

@@ -49,6 +49,36 @@ def test_the_start_page_leads_to_the_first_step() -> None:
     assert response.status_code == 302 and response["Location"] == "/intake/about/"
 
 
+def test_the_landing_page_links_a_new_patient_straight_to_the_first_step() -> None:
+    assert 'btn-lg" href="/intake/about/"' in Client().get("/").content.decode()
+
+
+def test_the_landing_page_takes_a_patient_back_to_the_step_they_reached(client: Client) -> None:
+    fill_screened_steps(client, make_answers())
+    assert 'btn-lg" href="/intake/"' in client.get("/").content.decode()
+    assert client.get("/intake/")["Location"] == "/intake/review/"
+
+
+def test_a_choice_question_shows_the_answer_given_in_each_session() -> None:
+    # Choice questions are rendered once per language and answer, then reused.
+    first, second = Client(), Client()
+    post_step(first, "about", make_answers(preferred_contact="phone"), action="back")
+    post_step(second, "about", make_answers(preferred_contact="email"), action="back")
+    for client, value in ((first, "phone"), (second, "email"), (first, "phone")):
+        question = client.get("/intake/about/").content.decode().split("q-preferred_contact")[1]
+        assert re.findall(r'value="(\w+)" checked', question)[0] == value
+
+
+def test_a_choice_question_with_an_error_shows_the_error() -> None:
+    client = Client()
+    post_step(client, "about", make_answers(preferred_contact="phone"), action="back")
+    client.get("/intake/about/")
+    response = post_step(client, "about", make_answers(preferred_contact="pigeon"))
+    html = response.content.decode()
+    assert 'id="preferred_contact-error"' in html
+    assert 'aria-describedby="preferred_contact-error"' in html
+
+
 @pytest.mark.parametrize(
     ("url", "step", "title"),
     [
