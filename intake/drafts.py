@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
-from .models import Draft, ScreeningRecord, Submission
+from .models import Draft, Outcome, ScreeningRecord, Submission
 from .questions import QUESTIONS, SECTIONS_BY_CODE, is_shown
 from .screening import SAFETY_ADVICE_BY_LEVEL, Result
 from .submissions import create_submission
@@ -52,7 +52,10 @@ def submission_for_session(session: SessionBase) -> Submission | None:
     """The submission this session made: remembered, or found by the session's draft key."""
     reference = session.get(SESSION_SUBMITTED)
     if reference:
-        return Submission.objects.filter(reference=reference).first()
+        try:
+            return Submission.objects.get(reference=reference)
+        except Submission.DoesNotExist:
+            return None
     draft_id = session.get(SESSION_DRAFT)
     if draft_id:
         submission = Submission.objects.filter(draft_key=draft_id).first()
@@ -69,7 +72,10 @@ def remember_submission(session: SessionBase, submission: Submission) -> None:
 
 def start_draft(session: SessionBase, *, language: str) -> Draft:
     draft = Draft.objects.create(language=language)
-    session.cycle_key()
+    if session.session_key is not None:
+        # A session the visitor already had gets a new key (no fixation); a new one is
+        # created with its key when the response is sent.
+        session.cycle_key()
     session[SESSION_DRAFT] = str(draft.pk)
     return draft
 
@@ -171,12 +177,13 @@ def submit_draft(
     """
     with transaction.atomic():
         # The row lock makes a concurrent second submit wait here, then find the submission.
-        draft = Draft.objects.select_for_update().filter(pk=draft_key).first()
-        if draft is None:
+        try:
+            draft = Draft.objects.select_for_update().get(pk=draft_key)
+        except Draft.DoesNotExist:
             # The draft is deleted in the transaction that stores its submission.
             existing = Submission.objects.filter(draft_key=draft_key).first()
             if existing is None:
-                raise Draft.DoesNotExist
+                raise
             return existing, False
         answers = {**draft.answers, **consent}
         submission = create_submission(
@@ -196,6 +203,9 @@ def submit_draft(
 
 
 def _screening(submission: Submission) -> Result | None:
+    """The latest screening, when it can hold safety advice: only urgent rules carry any."""
+    if submission.screened_outcome != Outcome.URGENT:
+        return None
     record: ScreeningRecord | None = submission.screenings.first()
     if record is None:
         return None

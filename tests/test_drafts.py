@@ -51,6 +51,18 @@ def test_answers_whose_condition_no_longer_holds_are_discarded() -> None:
     assert discard_inapplicable(kept) == kept
 
 
+def test_starting_a_draft_gives_a_session_the_visitor_already_had_a_new_key(
+    client: Client,
+) -> None:
+    session = client.session
+    session["seen"] = True
+    session.save()
+    before = session.session_key
+    started(client)
+    assert client.cookies["sessionid"].value != before
+    assert client.session["intake_draft"]
+
+
 def test_the_resume_email_has_a_link_and_says_nothing_about_health(client: Client) -> None:
     started(client)
     link = ask_for_link(client)

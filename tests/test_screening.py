@@ -455,3 +455,9 @@ def test_reasons_are_given_in_the_active_language(language: str) -> None:
         assert [f.reason for f in result.findings] == [
             str(RULES_BY_ID[f.rule].reason) for f in result.findings
         ]
+
+
+def test_only_urgent_rules_carry_safety_advice() -> None:
+    # The confirmation page and the receipt read a screening back only when it is urgent.
+    for rule in RULES_BY_ID.values():
+        assert (rule.advice is not None) == (rule.outcome == "urgent"), rule.id
