@@ -90,7 +90,7 @@ def test_an_overridden_outcome_shows_the_screened_outcome_beside_it(desk: Client
 def test_filters_by_outcome_status_overdue_and_dates(desk: Client) -> None:
     now = timezone.now()
     urgent = make_submission(calf_swelling=True, submitted_at=now - timedelta(days=3))
-    refer = make_submission(night_pain=True, submitted_at=now - timedelta(hours=1))
+    refer = make_submission(night_pain=True, submitted_at=now)
     contacted = make_submission()
     Submission.objects.filter(pk=contacted.pk).update(status=Status.CONTACTED)
     closed = make_submission()
