@@ -206,6 +206,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# A mail server that does not answer must not hold a patient's request (and a worker thread)
+# for ever: after this many seconds the send fails, which the intake already copes with.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 # With DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (bench/load.py).
 EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "clinic@example.com")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +23,8 @@ from intake.models import Outcome, Status, Submission, User
 from . import emails
 from .models import Chiropractor, Consult, new_manage_key
 from .slots import is_free_slot
+
+logger = logging.getLogger(__name__)
 
 BOOKED = "booked_consult"
 RESCHEDULED = "rescheduled_consult"
@@ -76,6 +82,16 @@ def booking_block_reason(submission: Submission) -> str | None:
             "with a reason."
         )
     return None
+
+
+@contextmanager
+def _unsent_email_logged(consult: Consult) -> Iterator[None]:
+    """The email about a stored booking, move or cancellation, when the mail server cannot take
+    it, is logged rather than shown as an error: the change is saved and the page shows it."""
+    try:
+        yield
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.warning("email about consult %s not sent: %s", consult.pk, type(exc).__name__)
 
 
 # Links -------------------------------------------------------------------------------------
@@ -200,7 +216,8 @@ def book_consult(
         if existing is not None:
             return Booked(existing, created=False)
         return SlotTaken()
-    emails.send_confirmation(consult, manage_url=link(manage_path(consult)))
+    with _unsent_email_logged(consult):
+        emails.send_confirmation(consult, manage_url=link(manage_path(consult)))
     return Booked(consult, created=True)
 
 
@@ -241,7 +258,8 @@ def reschedule_consult(
     except IntegrityError:
         return SlotTaken()
     consult.refresh_from_db()
-    emails.send_rescheduled(consult, previous=previous, manage_url=link(manage_path(consult)))
+    with _unsent_email_logged(consult):
+        emails.send_rescheduled(consult, previous=previous, manage_url=link(manage_path(consult)))
     return Booked(consult, created=False)
 
 
@@ -268,7 +286,8 @@ def cancel_consult(*, consult: Consult, by: User | None, reason: str) -> bool:
             consult=consult.pk,
             by_patient=by is None,
         )
-    emails.send_cancelled(consult)
+    with _unsent_email_logged(consult):
+        emails.send_cancelled(consult)
     return True
 
 
@@ -283,9 +302,11 @@ def send_booking_invite(
         return False
     if Consult.objects.active().filter(submission=submission).exists():
         return False
+    # Sent first: when the mail server cannot take it (OSError, SMTPException reach the
+    # caller) there is no entry saying it went.
+    emails.send_booking_link(submission, url=link(booking_path(submission)))
     if audit_entry:
         audit.record(INVITED, actor=by, submission=submission)
-    emails.send_booking_link(submission, url=link(booking_path(submission)))
     return True
 
 

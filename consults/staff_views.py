@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -192,10 +193,17 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def invite(request: HttpRequest, reference: str) -> HttpResponse:
     submission = get_submission_for_booking(request, reference)
-    if send_booking_invite(submission=submission, by=_staff_user(request)):
-        messages.success(request, _("Booking link emailed to the patient."))
+    try:
+        sent = send_booking_invite(submission=submission, by=_staff_user(request))
+    except (OSError, smtplib.SMTPException):
+        messages.error(
+            request, _("We could not send the email just now. Please try again in a minute.")
+        )
     else:
-        messages.error(request, _("No booking link was sent: this case cannot be booked now."))
+        if sent:
+            messages.success(request, _("Booking link emailed to the patient."))
+        else:
+            messages.error(request, _("No booking link was sent: this case cannot be booked now."))
     return redirect("consults_staff:submission", reference=submission.reference)
 
 

@@ -6,6 +6,7 @@ Login is required by LoginRequiredMiddleware; each view checks its permission th
 
 from __future__ import annotations
 
+import smtplib
 from dataclasses import dataclass
 from typing import Any
 
@@ -272,8 +273,17 @@ def clear_for_consult(request: HttpRequest, reference: str) -> HttpResponse:
     messages.success(request, _("Cleared for a consult."))
     from consults.booking import send_booking_invite  # the scheduling app emails a booking link
 
-    if send_booking_invite(submission=submission, by=submission.cleared_by, audit_entry=False):
-        messages.info(request, _("The patient has been emailed a link to book a consult."))
+    try:
+        sent = send_booking_invite(
+            submission=submission, by=submission.cleared_by, audit_entry=False
+        )
+    except (OSError, smtplib.SMTPException):
+        messages.error(
+            request, _("We could not send the email just now. Please try again in a minute.")
+        )
+    else:
+        if sent:
+            messages.info(request, _("The patient has been emailed a link to book a consult."))
     return redirect(submission_url(submission))
 
 

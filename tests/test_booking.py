@@ -443,6 +443,30 @@ def test_an_eligible_patient_books_through_the_link(client) -> None:
     assert used.status_code == 404 and "This link does not work" in used.content.decode()
 
 
+def test_a_booking_whose_email_cannot_be_sent_is_kept_and_shown(client, settings) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    chiro = make_profile()
+    url = booking_path(make_case())
+    response = client.post(url, {"slot": slot_value(chiro, at(next_monday(), 10))})
+    assert response.status_code == 302 and "booked=1" in response["Location"]
+    assert client.get(response["Location"]).status_code == 200
+    consult = Consult.objects.get()
+    assert cancel_consult(consult=consult, by=None, reason="")
+    assert Consult.objects.get().status == Consult.Status.CANCELLED
+
+
+def test_a_booking_link_that_cannot_be_sent_tells_the_front_desk(client, settings) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
+    submission = make_case()
+    sign_in(client, make_front_desk())
+    url = f"/staff/submissions/{submission.reference}/consult/invite/"
+    response = client.post(url, follow=True)
+    assert "We could not send the email just now" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="sent_booking_link").exists()
+
+
 def test_a_patient_double_click_makes_one_consult() -> None:
     chiro = make_profile()
     submission = make_case()
@@ -511,6 +535,23 @@ def test_the_chiropractors_clearance_sends_the_booking_link(client) -> None:
     )
     assert response.status_code == 302
     assert [m.subject for m in mail.outbox][-1] == "Book your appointment at Heel Pain Clinic"
+
+
+def test_a_clearance_stands_when_the_booking_link_cannot_be_sent(client, settings) -> None:
+    from tests.helpers import make_chiropractor
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
+    submission = make_case(Outcome.REVIEW)
+    sign_in(client, make_chiropractor("clearer"))
+    response = client.post(
+        f"/staff/submissions/{submission.reference}/clear/",
+        {"reason": "Looks routine"},
+        follow=True,
+    )
+    assert "We could not send the email just now" in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.cleared_for_consult
 
 
 def test_the_confirmation_page_offers_booking_only_to_eligible_patients() -> None:
