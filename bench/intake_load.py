@@ -4,17 +4,18 @@
 Run by hand from the repository root (never from the test suite):
 
     .venv/bin/python bench/intake_load.py                  # 50 patients, all at once
-    .venv/bin/python bench/intake_load.py --patients 200 --concurrency 50
+    .venv/bin/python bench/intake_load.py --patients 1000 --concurrency 50   # steady load, ~30 s
 
 It (re)creates its own PostgreSQL database (clinic_bench on 127.0.0.1:5432, user postgres),
 migrates it, collects static files, starts gunicorn (2 workers, DEBUG off, rate limits off) on
 a free loopback port and drives the patients with threads (http.client, one keep-alive
-connection and cookie jar each): landing page, each step GET + POST with its CSRF token, the
-review, the submit and the confirmation. The run is bounded by --patients and --timeout.
+connection and cookie jar each), after warming every gunicorn thread: the landing page and its
+start link, each step GET + POST with its CSRF token, the review, the submit and the
+confirmation. The run is bounded by --patients and --timeout.
 It reports complete intakes per second, p50/p95 per request type and errors, the CPU each intake
 cost (gunicorn workers, PostgreSQL backends, the load generator; from /proc, so the figure holds
-even when other processes share the cores), and checks that exactly N submissions (and no
-drafts) exist afterwards.
+even when other processes share the cores), and checks that exactly N submissions (plus the
+warm-up ones, and no drafts) exist afterwards.
 """
 
 from __future__ import annotations
