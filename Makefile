@@ -32,10 +32,11 @@ test: $(VENV)/.installed lint
 	$(VENV)/bin/pytest
 
 # Production-style serving: DEBUG off, hashed and compressed static files served by whitenoise.
+# Four single-threaded (sync) workers, two per core, behind the TLS proxy (README: Deploying).
 serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py migrate --noinput
-	$(VENV)/bin/gunicorn clinic.wsgi --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --no-control-socket
+	$(VENV)/bin/gunicorn clinic.wsgi --workers 4 --bind 127.0.0.1:$(PORT) --no-control-socket
 
 clean:
 	rm -rf $(VENV) var staticfiles artifacts

@@ -7,7 +7,8 @@ Run by hand from the repository root (never from the test suite):
     .venv/bin/python bench/intake_load.py --patients 1000 --concurrency 50   # steady load, ~30 s
 
 It (re)creates its own PostgreSQL database (clinic_bench on 127.0.0.1:5432, user postgres),
-migrates it, collects static files, starts gunicorn (2 workers, DEBUG off, rate limits off) on
+migrates it, collects static files, starts gunicorn as `make serve` does (4 workers, DEBUG off,
+rate limits off) on
 a free loopback port and drives the patients with threads (http.client, one keep-alive
 connection and cookie jar each), after warming every gunicorn thread: the landing page and its
 start link, each step GET + POST with its CSRF token, the review, the submit and the
@@ -279,9 +280,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--patients", type=int, default=50, help="complete intakes to run")
     parser.add_argument("--concurrency", type=int, default=50, help="patients at the same time")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument(
-        "--threads", type=int, default=4, help="gunicorn threads per worker (make serve uses 4)"
+        "--workers", type=int, default=4, help="gunicorn worker processes (make serve uses 4)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (make serve uses 1)"
     )
     parser.add_argument("--timeout", type=float, default=120, help="stop after this many seconds")
     parser.add_argument("--database", default="clinic_bench")
@@ -406,14 +409,15 @@ def main() -> int:
             f"{percentile(everything, 0.95) * 1000:>9.1f}{max(everything) * 1000:>9.1f}"
         )
     done = max(len(references), 1)
+    cores = os.cpu_count() or 1
     server_ms = (app_cpu + db_cpu) * 1000 / done
     print(
         f"CPU per intake: gunicorn {app_cpu * 1000 / done:.1f} ms, PostgreSQL "
         f"{db_cpu * 1000 / done:.1f} ms, load generator {client_cpu * 1000 / done:.1f} ms"
     )
     print(
-        f"capacity of {args.workers} dedicated cores for the server alone: "
-        f"{args.workers * 1000 / server_ms:.0f} intakes/s; load average now "
+        f"capacity of {cores} dedicated cores for the server alone: "
+        f"{cores * 1000 / server_ms:.0f} intakes/s; load average now "
         f"{os.getloadavg()[0]:.1f} (other processes share these cores)"
     )
     print(f"errors: {len(errors)}")

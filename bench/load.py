@@ -7,13 +7,13 @@ Run by hand (never from the test suite), from the repository root:
     .venv/bin/python bench/load.py --outage 5           # stop PostgreSQL for 5 s mid-run
     .venv/bin/python bench/load.py --kill-worker        # SIGKILL one gunicorn worker mid-run
 
-It creates its own database (clinic_load) on 127.0.0.1:5432 (user postgres, trust auth),
-migrates it, seeds staff and a chiropractor's hours, starts gunicorn (2 workers, DEBUG off) on
-a free loopback port and runs a bounded mixed load: patients completing the intake (some saving
+It creates its own database (clinic_load) on 127.0.0.1:5432 (user postgres, trust auth), migrates
+it, seeds staff and a chiropractor's hours, starts gunicorn (4 workers as `make serve`, DEBUG off)
+on a free loopback port and runs a bounded mixed load: patients completing the intake (some saving
 and resuming through the emailed link), front-desk users working the queue and patients booking
-consults. It then reports throughput, p50/p95/p99 per request type and errors, and checks the
-data: one submission per completed intake, no duplicates, no orphan drafts, no partial writes,
-no double bookings, and every reference shown on a confirmation page is in the database.
+consults. It then reports throughput, p50/p95/p99 per request type and errors, and checks the data:
+one submission per completed intake, no duplicates, no orphan drafts, no partial writes, no double
+bookings, and every reference shown on a confirmation page is in the database.
 
 Standard library only (threads, http.client), plus psycopg from the app's own requirements.
 """
@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 GUNICORN = str(VENV_BIN / "gunicorn") if (VENV_BIN / "gunicorn").exists() else "gunicorn"
+WORKERS = 4  # as `make serve`
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 BUSY_PAGE_TEXT = "We are busy for a moment"
 SECRET_KEY = "bench-load-secret-key-not-for-production-0123456789abcdef"
@@ -706,7 +707,7 @@ def gunicorn(
                 GUNICORN,
                 "clinic.wsgi",
                 "--workers",
-                "2",
+                str(WORKERS),
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--no-control-socket",
@@ -1009,7 +1010,7 @@ def main() -> int:
     parser.add_argument("--kill-worker", action="store_true", help="SIGKILL a gunicorn worker")
     parser.add_argument("--fault-at", type=float, default=None, help="when (s) the fault starts")
     parser.add_argument(
-        "--threads", type=int, default=4, help="gunicorn threads per worker (make serve uses 4)"
+        "--threads", type=int, default=1, help="gunicorn threads per worker (make serve uses 1)"
     )
     parser.add_argument(
         "--nice", type=int, default=0, help="run gunicorn at this nice level (e.g. -10 as root)"
@@ -1046,7 +1047,7 @@ def main() -> int:
 
     with gunicorn(env, port, work / "gunicorn.log", args.threads, args.nice) as server:
         print(
-            f"gunicorn (2 workers x {args.threads} threads, nice {args.nice}) on"
+            f"gunicorn ({WORKERS} workers x {args.threads} threads, nice {args.nice}) on"
             f" 127.0.0.1:{port}, master pid {server.pid}",
             flush=True,
         )
