@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,10 @@ def _fresh_cache() -> None:
 def artifacts_dir() -> Iterator[Path]:
     ARTIFACTS.mkdir(exist_ok=True)
     yield ARTIFACTS
+
+
+@pytest.fixture
+def unreachable_mail_server(settings: Any) -> None:
+    """Real SMTP sending to a port where nothing listens: every send fails at once."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1

@@ -443,9 +443,8 @@ def test_an_eligible_patient_books_through_the_link(client) -> None:
     assert used.status_code == 404 and "This link does not work" in used.content.decode()
 
 
-def test_a_booking_whose_email_cannot_be_sent_is_kept_and_shown(client, settings) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+@pytest.mark.usefixtures("unreachable_mail_server")
+def test_a_booking_whose_email_cannot_be_sent_is_kept_and_shown(client) -> None:
     chiro = make_profile()
     url = booking_path(make_case())
     response = client.post(url, {"slot": slot_value(chiro, at(next_monday(), 10))})
@@ -456,9 +455,8 @@ def test_a_booking_whose_email_cannot_be_sent_is_kept_and_shown(client, settings
     assert Consult.objects.get().status == Consult.Status.CANCELLED
 
 
-def test_a_booking_link_that_cannot_be_sent_tells_the_front_desk(client, settings) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
+@pytest.mark.usefixtures("unreachable_mail_server")
+def test_a_booking_link_that_cannot_be_sent_tells_the_front_desk(client) -> None:
     submission = make_case()
     sign_in(client, make_front_desk())
     url = f"/staff/submissions/{submission.reference}/consult/invite/"
@@ -537,11 +535,10 @@ def test_the_chiropractors_clearance_sends_the_booking_link(client) -> None:
     assert [m.subject for m in mail.outbox][-1] == "Book your appointment at Heel Pain Clinic"
 
 
-def test_a_clearance_stands_when_the_booking_link_cannot_be_sent(client, settings) -> None:
+@pytest.mark.usefixtures("unreachable_mail_server")
+def test_a_clearance_stands_when_the_booking_link_cannot_be_sent(client) -> None:
     from tests.helpers import make_chiropractor
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
     submission = make_case(Outcome.REVIEW)
     sign_in(client, make_chiropractor("clearer"))
     response = client.post(

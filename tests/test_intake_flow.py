@@ -394,18 +394,14 @@ def test_no_inline_script_or_style_on_the_steps(client: Client) -> None:
         assert not re.search(r" on[a-z]+=", html)
 
 
-def test_a_receipt_that_cannot_be_sent_does_not_lose_the_submission(
-    client: Client, settings: Any
-) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+@pytest.mark.usefixtures("unreachable_mail_server")
+def test_a_receipt_that_cannot_be_sent_does_not_lose_the_submission(client: Client) -> None:
     submission = submitted(client)
     assert submission.reference in client.get("/intake/done/").content.decode()
 
 
-def test_a_resume_link_that_cannot_be_sent_asks_to_try_again(client: Client, settings: Any) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
+@pytest.mark.usefixtures("unreachable_mail_server")
+def test_a_resume_link_that_cannot_be_sent_asks_to_try_again(client: Client) -> None:
     post_step(client, "about", make_answers())
     response = client.post("/intake/later/", {"email": "ana.reyes@example.com"})
     assert response.status_code == 200
