@@ -657,7 +657,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from intake.models import User
-from intake.roles import CHIROPRACTOR, FRONT_DESK
+from accounts.roles import CHIROPRACTOR, FRONT_DESK
 
 sessions = []
 for n in range({desks}):

@@ -102,8 +102,8 @@ def fill(rows: int) -> None:
         Status,
         Submission,
     )
-    from intake.screening import screen
     from intake.submissions import contact_deadline, current_policy
+    from screening import screen
 
     have = Submission.objects.count()
     if have >= rows:

@@ -38,7 +38,7 @@ from intake.questions import (  # noqa: E402
     is_shown,
     validate_answers,  # noqa: E402
 )
-from intake.screening import Policy, screen  # noqa: E402
+from screening import Policy, screen  # noqa: E402
 
 SCREENING_DATE = date(2026, 11, 20)
 SETS = 10_000

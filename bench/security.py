@@ -44,7 +44,7 @@ OURS = {
     "clinic.middleware.StaffSessionTimeoutMiddleware",
     "clinic.middleware.TwoFactorRequiredMiddleware",
     "clinic.middleware.RequestFieldLimitsMiddleware",
-    "intake.ratelimit.RateLimitMiddleware",
+    "clinic.ratelimit.RateLimitMiddleware",
     "axes.middleware.AxesMiddleware",
 }
 
@@ -102,7 +102,7 @@ def main() -> None:
                     median, p95 = per_request_ms(client, path, args.requests)
                     print(f"  {label:<18} GET {path:<10} {median:6.2f} / {p95:6.2f}")
 
-        from intake.ratelimit import hit
+        from clinic.ratelimit import hit
 
         calls = 20000
         started = time.perf_counter()

@@ -69,8 +69,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "accounts",
     "intake",
     "consults",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -91,7 +93,7 @@ MIDDLEWARE = [
     "clinic.middleware.StaffSessionTimeoutMiddleware",
     "clinic.middleware.TwoFactorRequiredMiddleware",
     "clinic.middleware.RequestFieldLimitsMiddleware",
-    "intake.ratelimit.RateLimitMiddleware",
+    "clinic.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -109,7 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "intake.context_processors.clinic",
+                "clinic.context_processors.clinic",
             ],
         },
     },
@@ -287,7 +289,7 @@ CLINIC_BACKUP_CODES = 10
 # Brute force (django-axes): 5 failures per username and IP lock that pair for 15 minutes.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "clinic.auth_backends.ModelBackend",
+    "accounts.auth_backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("CLINIC_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CLINIC_LOCKOUT_MINUTES", 15))

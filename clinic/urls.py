@@ -8,21 +8,27 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from accounts import urls as accounts_urls
 from consults import urls as consults_urls
 from intake import urls as intake_urls
+from staff import urls as staff_urls
+
+from . import views
 
 urlpatterns = [
-    path("", include((intake_urls.patient_patterns, "intake"))),
+    path("", include((intake_urls.urlpatterns, "intake"))),
+    path("healthz", views.healthz, name="healthz"),
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("staff/", include((intake_urls.staff_patterns, "staff"))),
+    # Review screens and the two-factor pages share the "staff" namespace.
+    path("staff/", include((staff_urls.urlpatterns + accounts_urls.urlpatterns, "staff"))),
     path("staff/", include((consults_urls.staff_patterns, "consults_staff"))),
     path("consult/", include((consults_urls.patient_patterns, "consults"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 
-handler400 = "intake.views.bad_request"
-handler403 = "intake.views.permission_denied"
-handler404 = "intake.views.page_not_found"
-handler500 = "intake.views.server_error"
+handler400 = "clinic.views.bad_request"
+handler403 = "clinic.views.permission_denied"
+handler404 = "clinic.views.page_not_found"
+handler500 = "clinic.views.server_error"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from intake import ratelimit
+from clinic import ratelimit
 from intake.models import Submission
 
 from .booking import (

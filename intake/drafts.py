@@ -19,9 +19,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
+from screening import SAFETY_ADVICE_BY_LEVEL, Result
+
 from .models import Draft, Outcome, ScreeningRecord, Submission
 from .questions import QUESTIONS, SECTIONS_BY_CODE, is_shown
-from .screening import SAFETY_ADVICE_BY_LEVEL, Result
 from .submissions import create_submission
 
 logger = logging.getLogger(__name__)

@@ -11,10 +11,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from screening import Policy, Result, screen
+
 from . import audit
 from .models import Outcome, ScreeningRecord, Submission, User
 from .questions import SECTIONS, validate_answers
-from .screening import Policy, Result, screen
 
 CONSENT_VERSION = "2026-11"
 ALL_SECTIONS = tuple(section.code for section in SECTIONS)

@@ -1,26 +1,50 @@
-"""Public patient pages: landing, education, privacy, health check and error pages."""
+"""Patient pages: the landing page, education and privacy, and the questionnaire (five steps,
+save and finish later, resume links, confirmation)."""
 
 from __future__ import annotations
 
-import sys
+import smtplib
+from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
-from django.db.utils import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.template import loader
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
-from .drafts import SESSION_DRAFT
+from clinic import ratelimit
+from clinic.honeypot import honeypot
+
+from . import audit, drafts
+from .models import Draft
+from .questions import SECTIONS_BY_CODE, display_value, validate_answers
+from .steps import SectionForm, form_for_section
+from .submissions import InvalidAnswers
+
+# (URL slug, section code) in the order the patient sees them; the last step is the review.
+STEPS = (
+    ("about", "about"),
+    ("pain", "pain"),
+    ("red-flags", "red_flags"),
+    ("needling", "needling"),
+    ("review", "consent"),
+)
+SLUGS = [slug for slug, _section in STEPS]
+SLUG_BY_SECTION = {section: slug for slug, section in STEPS}
+SCREENED = [section for _slug, section in STEPS[:-1]]
 
 
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
     # A new patient goes straight to the first step; one with a form in progress, through
     # /intake/, back to the step they reached.
-    in_progress = SESSION_DRAFT in request.session
+    in_progress = drafts.SESSION_DRAFT in request.session
     if in_progress:
         start_url = reverse("intake:start")
     else:
@@ -38,64 +62,236 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/privacy.html")
 
 
+def _step_url(slug: str) -> str:
+    if slug == "review":
+        return reverse("intake:review")
+    return reverse("intake:step", kwargs={"slug": slug})
+
+
+def _form(section: str, request: HttpRequest, draft: Draft | None) -> SectionForm:
+    form_class = form_for_section(section)
+    data = request.POST if request.method == "POST" else None
+    answers = draft.answers if draft is not None else {}
+    return form_class(data, answers=answers, screening_date=timezone.localdate())
+
+
+def _draft_for_post(request: HttpRequest) -> Draft:
+    draft = drafts.draft_for_session(request.session)
+    if draft is None:
+        ratelimit.check(request, "intake_start")
+        draft = drafts.start_draft(
+            request.session, language=get_language() or settings.LANGUAGE_CODE
+        )
+    return draft
+
+
+def _first_unfinished_section(answers: dict[str, Any]) -> str | None:
+    _cleaned, errors = validate_answers(
+        answers, screening_date=timezone.localdate(), sections=SCREENED
+    )
+    return next((s for s in SCREENED if any(q.code in errors for q in _questions(s))), None)
+
+
+def _questions(section: str) -> Any:
+    return SECTIONS_BY_CODE[section].questions
+
+
+def _page(request: HttpRequest, slug: str, form: SectionForm, **context: Any) -> HttpResponse:
+    number = SLUGS.index(slug) + 1
+    return render(
+        request,
+        "intake/review.html" if slug == "review" else "intake/step.html",
+        {
+            "form": form,
+            "section": form.section,
+            "step_number": number,
+            "step_count": len(STEPS),
+            "previous_url": _step_url(SLUGS[number - 2]) if number > 1 else None,
+            **context,
+        },
+    )
+
+
 @login_not_required
 @never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers, 503 when it does not. Says nothing more."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return HttpResponse("unavailable", status=503, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
-
-
-def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
-    return render(request, template, status=status)
+def intake_start(request: HttpRequest) -> HttpResponse:
+    draft = drafts.draft_for_session(request.session)
+    return redirect(_step_url(draft.step if draft and draft.step in SLUGS else SLUGS[0]))
 
 
 @login_not_required
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    # A session that cannot be saved because the database is down surfaces as Django's
-    # SessionInterrupted (a 400); the patient should see the outage page instead.
-    if _caused_by_database_outage(exception):
-        return _database_unavailable()
-    return _error(request, "400.html", 400)
+@never_cache
+@require_http_methods(["GET", "POST"])
+@honeypot(redirect_to="intake:start")
+def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
+    section = dict(STEPS)[slug]
+    index = SLUGS.index(slug)
+    if request.method == "GET":
+        form = _form(section, request, drafts.draft_for_session(request.session))
+        return _page(request, slug, form, from_review="change" in request.GET)
+
+    draft = _draft_for_post(request)
+    form = _form(section, request, draft)
+    action = request.POST.get("action", "next")
+    if action in ("back", "later"):
+        # Keep everything typed, unchecked: it is validated when the patient moves on.
+        drafts.save_section(draft, section=section, answers=form.converted(), step=slug)
+        if action == "later":
+            return redirect("intake:save_later")
+        return redirect(_step_url(SLUGS[max(index - 1, 0)]))
+    if not form.is_valid():
+        drafts.save_section(draft, section=section, answers=form.answers, step=slug)
+        return _page(request, slug, form, from_review=bool(request.POST.get("from_review")))
+    next_slug = SLUGS[index + 1]
+    drafts.save_section(draft, section=section, answers=form.cleaned_answers, step=next_slug)
+    if request.POST.get("from_review"):
+        return redirect("intake:review")
+    return redirect(_step_url(next_slug))
+
+
+def _answered_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The review list: every screened section with each answer in plain words."""
+    rows = []
+    for section in SCREENED:
+        items = [
+            (q.label, display_value(q.code, answers[q.code]) if q.code in answers else None)
+            for q in _questions(section)
+            if q.code in answers or q.when is None
+        ]
+        rows.append(
+            {
+                "section": SECTIONS_BY_CODE[section],
+                "change_url": _step_url(SLUG_BY_SECTION[section]) + "?change=1",
+                "items": items,
+            }
+        )
+    return rows
 
 
 @login_not_required
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, "403.html", 403)
+@never_cache
+@require_http_methods(["GET", "POST"])
+@honeypot(redirect_to="intake:done")
+def intake_review(request: HttpRequest) -> HttpResponse:
+    draft = drafts.draft_for_session(request.session)
+    if draft is None:
+        # A second submit (double click, refresh, back and submit again) lands on the same page.
+        if drafts.submission_for_session(request.session) is not None:
+            return redirect("intake:done")
+        return redirect("intake:start")
+    unfinished = _first_unfinished_section(draft.answers)
+    if unfinished is not None:
+        messages.info(request, _("Please answer the questions on this page before you sign."))
+        return redirect(_step_url(SLUG_BY_SECTION[unfinished]))
+    form = _form("consent", request, draft)
+    if request.method == "POST":
+        action = request.POST.get("action", "submit")
+        if action in ("back", "later"):
+            drafts.save_section(draft, section="consent", answers=form.converted(), step="review")
+            return redirect("intake:save_later" if action == "later" else _step_url("needling"))
+        if form.is_valid():
+            ratelimit.check(request, "intake_submit")
+            try:
+                submission, _created = drafts.submit_draft(
+                    draft_key=draft.pk,
+                    consent=form.cleaned_answers,
+                    ip_address=audit.client_ip(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+            except (InvalidAnswers, Draft.DoesNotExist):
+                return redirect("intake:start")
+            drafts.remember_submission(request.session, submission)
+            return redirect("intake:done")
+    return _page(request, "review", form, sections=_answered_sections(draft.answers))
 
 
 @login_not_required
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, "404.html", 404)
+@never_cache
+def intake_done(request: HttpRequest) -> HttpResponse:
+    submission = drafts.submission_for_session(request.session)
+    if submission is None:
+        return redirect("intake:start")
+    return render(
+        request,
+        "intake/confirmation.html",
+        {"submission": submission, "advice": drafts.safety_advice(submission)},
+    )
 
 
 @login_not_required
-def server_error(request: HttpRequest) -> HttpResponse:
-    """500 page; a database outage gets a calm 503 with Retry-After instead.
+@never_cache
+@require_http_methods(["GET", "POST"])
+@honeypot(redirect_to="intake:link_sent")
+def save_later(request: HttpRequest) -> HttpResponse:
+    draft = drafts.draft_for_session(request.session)
+    if draft is None:
+        return redirect("intake:start")
+    stored = draft.answers.get("email")
+    email = request.POST.get("email", "") if request.method == "POST" else draft.email or stored
+    errors: list[str] = []
+    if request.method == "POST":
+        cleaned, all_errors = validate_answers(
+            {"email": email}, screening_date=timezone.localdate(), sections=("about",)
+        )
+        errors = all_errors.get("email", [])
+        if not errors:
+            ratelimit.check(request, "link_request_ip")
+            ratelimit.check(request, "link_request_email", key=str(cleaned["email"]))
+            try:
+                drafts.send_resume_link(
+                    draft=draft,
+                    email=str(cleaned["email"]),
+                    base_url=request.build_absolute_uri("/"),
+                )
+            except (OSError, smtplib.SMTPException):
+                errors = [_("We could not send the email just now. Please try again in a minute.")]
+            else:
+                return redirect("intake:link_sent")
+    return render(
+        request,
+        "intake/save_later.html",
+        {
+            "email": email if isinstance(email, str) else "",
+            "errors": errors,
+            "return_url": _step_url(draft.step if draft.step in SLUGS else SLUGS[0]),
+        },
+    )
 
-    Rendered without context processors: the database may be why we are here.
-    """
-    exception = sys.exc_info()[1]
-    if isinstance(exception, DatabaseError) or _caused_by_database_outage(exception):
-        return _database_unavailable()
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+@login_not_required
+@never_cache
+def link_sent(request: HttpRequest) -> HttpResponse:
+    draft = drafts.draft_for_session(request.session)
+    if draft is None or not draft.email:
+        return redirect("intake:start")
+    return render(
+        request,
+        "intake/link_sent.html",
+        {
+            "email": draft.email,
+            "days": drafts.RESUME_MAX_AGE.days,
+            "return_url": _step_url(draft.step if draft.step in SLUGS else SLUGS[0]),
+        },
+    )
 
 
-def _caused_by_database_outage(exception: BaseException | None) -> bool:
-    """True when a lost or refused database connection is anywhere in the exception's chain."""
-    seen = 0
-    while exception is not None and seen < 10:
-        if isinstance(exception, OperationalError | InterfaceError):
-            return True
-        exception, seen = exception.__cause__ or exception.__context__, seen + 1
-    return False
-
-
-def _database_unavailable() -> HttpResponse:
-    response = HttpResponse(loader.get_template("503.html").render(), status=503)
-    response["Retry-After"] = "30"
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def resume(request: HttpRequest, token: str) -> HttpResponse:
+    # GET only shows a button: mail scanners that open links must not use the link up.
+    if request.method == "GET":
+        if drafts.draft_for_resume_token(token) is None:
+            return render(request, "intake/resume_invalid.html", status=400)
+        return render(request, "intake/resume.html")
+    draft = drafts.resume_draft(token=token, session=request.session)
+    if draft is None:
+        return render(request, "intake/resume_invalid.html", status=400)
+    response = redirect(_step_url(draft.step if draft.step in SLUGS else SLUGS[0]))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        draft.language,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
     return response

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 
+from accounts.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
 from intake.demo import eligible_answers
 from intake.models import Submission, User
-from intake.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
 
 
 def make_staff(username: str, role: str | None, *, active: bool = True, **extra: Any) -> User:

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.test import Client
 
-from intake.forms import posted_value
 from intake.questions import SECTIONS_BY_CODE
+from intake.steps import posted_value
 
 STEP_URLS = {
     "about": "/intake/about/",

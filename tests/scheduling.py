@@ -7,9 +7,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.roles import CHIROPRACTOR
 from consults.models import Chiropractor, WorkingHours
 from intake.models import Outcome, Submission
-from intake.roles import CHIROPRACTOR
 from tests.helpers import make_staff, make_submission
 
 WEEKDAYS = (0, 1, 2, 3, 4)

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.test import Client, RequestFactory
 
 from intake.models import Submission
-from intake.staff_views import get_submission_for_staff
+from staff.views import get_submission_for_staff
 from tests.helpers import (
     make_chiropractor,
     make_clinic_admin,

@@ -8,9 +8,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from accounts.roles import FRONT_DESK
 from consults.models import Consult
 from intake.drafts import remember_submission
-from intake.roles import FRONT_DESK
 from tests.helpers import assert_no_axe_violations, make_staff, sign_in_browser
 from tests.scheduling import at, make_case, make_profile, next_monday
 

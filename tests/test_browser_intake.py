@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from intake.forms import SCALE_MAX
 from intake.models import Submission
 from intake.questions import SECTIONS_BY_CODE, Question
-from intake.screening import RULES_BY_ID
+from intake.steps import SCALE_MAX
+from screening import RULES_BY_ID
 from tests.answers import CONSENT, make_answers
 from tests.helpers import assert_no_axe_violations
 from tests.intake_steps import resume_link

@@ -8,9 +8,9 @@ import io
 import pytest
 from django.test import Client
 
-from intake.export import safe_cell
 from intake.models import AuditEvent
 from intake.questions import QUESTIONS
+from staff.export import safe_cell
 from tests.helpers import make_front_desk, make_staff, make_submission, sign_in
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from clinic.sessions import SessionStore
-from intake.views import server_error
+from clinic.views import server_error
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,7 +126,7 @@ def test_staff_pages_send_anonymous_visitors_to_sign_in(client: Client) -> None:
 def test_roles_exist_after_migrating() -> None:
     from django.contrib.auth.models import Group
 
-    from intake.roles import ROLES
+    from accounts.roles import ROLES
 
     assert set(Group.objects.values_list("name", flat=True)) >= set(ROLES)
 

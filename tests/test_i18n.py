@@ -24,8 +24,8 @@ from django.utils import translation
 from intake.demo import eligible_answers
 from intake.drafts import send_receipt
 from intake.questions import QUESTIONS, SECTIONS
-from intake.screening import SAFETY_ADVICE_BY_LEVEL
 from intake.submissions import create_submission
+from screening import SAFETY_ADVICE_BY_LEVEL
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 PO_FILE = LOCALE_DIR / "es" / "LC_MESSAGES" / "django.po"

@@ -15,8 +15,8 @@ from django.test import Client
 
 from intake.models import AuditEvent, Draft, ScreeningRecord, Submission
 from intake.questions import SECTIONS_BY_CODE
-from intake.screening import RULES_BY_ID
 from intake.submissions import CONSENT_VERSION
+from screening import RULES_BY_ID
 from tests.answers import CONSENT, make_answers
 from tests.intake_steps import STEP_URLS, fill_screened_steps, post_step, step_data
 

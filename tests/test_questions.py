@@ -18,7 +18,7 @@ from intake.questions import (
     validate_and_screen,
     validate_answers,
 )
-from intake.screening import Policy
+from screening import Policy
 from tests.answers import CONSENT, DROP, SCREENING_DATE, make_answers
 
 ALL_SECTIONS = [section.code for section in SECTIONS]

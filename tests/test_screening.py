@@ -11,7 +11,7 @@ import pytest
 from django.utils import translation
 
 from intake.questions import validate_answers
-from intake.screening import (
+from screening import (
     CONDITIONAL_CODES,
     DURATION_UPPER_WEEKS,
     OUTCOMES,

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from intake.questions import SCREENED_SECTIONS, SECTIONS, Question, is_shown, validate_answers
-from intake.screening import RULES, SEVERITY, Policy, Result, screen
+from screening import RULES, SEVERITY, Policy, Result, screen
 from tests.answers import SCREENING_DATE
 
 SD = SCREENING_DATE

@@ -8,8 +8,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.two_factor import new_backup_codes
 from intake.models import AuditEvent, User
-from intake.two_factor import new_backup_codes
 from tests.helpers import make_clinic_admin, make_front_desk, sign_in
 from tests.test_foundation import run_python
 

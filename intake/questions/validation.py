@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from intake.screening import Policy, Result, age_on, screen
+from screening import Policy, Result, age_on, screen
 
 if TYPE_CHECKING:
     from django.utils.datastructures import MultiValueDict

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from intake.questions import SCREENED_SECTIONS, parse_date, validate_and_screen
-from intake.screening import Policy
+from screening import Policy
 
 EXIT_INVALID = 2
 AS_OF = "as_of"

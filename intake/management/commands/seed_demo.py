@@ -12,10 +12,10 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
 from consults.demo import seed_demo_schedule
 from intake.demo import seed_demo_submissions
 from intake.models import User
-from intake.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
 
 # Demo only: these accounts exist on developer machines, never in production.
 DEMO_USERS = [

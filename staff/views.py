@@ -21,9 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import audit
-from .export import csv_response
-from .models import (
+from intake import audit
+from intake.models import (
     OPEN_STATUSES,
     Outcome,
     ScreeningRecord,
@@ -32,7 +31,9 @@ from .models import (
     TransitionNotAllowed,
     User,
 )
-from .review import (
+from intake.submissions import CannotRescreen, rescreen
+
+from .display import (
     FindingView,
     age_text,
     answers_by_section,
@@ -43,8 +44,8 @@ from .review import (
     screening_history,
     timeline,
 )
-from .staff_forms import ClearanceForm, ContactForm, OverrideForm, QueueFilterForm, StatusForm
-from .submissions import CannotRescreen, rescreen
+from .export import csv_response
+from .forms import ClearanceForm, ContactForm, OverrideForm, QueueFilterForm, StatusForm
 
 PAGE_SIZE = 25
 TOP_FINDINGS = 3

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .models import AuditEvent, Outcome, ScreeningRecord, Status, Submission
-from .questions import QUESTIONS, SECTIONS, display_value, is_shown
-from .screening import RULES_BY_ID, SEVERITY
+from intake.models import AuditEvent, Outcome, ScreeningRecord, Status, Submission
+from intake.questions import QUESTIONS, SECTIONS, display_value, is_shown
+from screening import RULES_BY_ID, SEVERITY
 
 PAIN_SCORE_CODES = ("nprs_first_step", "nprs_average", "nprs_worst")
 

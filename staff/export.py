@@ -10,9 +10,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Submission
-from .questions import SECTIONS, display_value
-from .review import outcome_label, status_label
+from intake.models import Submission
+from intake.questions import SECTIONS, display_value
+
+from .display import outcome_label, status_label
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

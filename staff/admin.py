@@ -10,20 +10,18 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import audit
-from .export import csv_response
-from .models import AuditEvent, ContactAttempt, ScreeningRecord, Status, Submission, User
-from .review import answers_by_section, findings_of
-from .staff_views import actor
+from intake import audit
+from intake.models import AuditEvent, ContactAttempt, ScreeningRecord, Status, Submission
 
-admin.site.register(User, UserAdmin)
+from .display import answers_by_section, findings_of
+from .export import csv_response
+from .views import actor
 
 
 class ReadOnlyInline(admin.TabularInline):

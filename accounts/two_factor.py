@@ -26,9 +26,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.middleware import is_verified, two_factor_exempt
-
-from . import audit
-from .models import User
+from intake import audit
+from intake.models import User
 
 ENROLLED = "two_factor_enrolled"
 BACKUP_CODES_CREATED = "backup_codes_created"

@@ -11,9 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import audit
-from .models import Submission
-from .staff_views import get_submission_for_staff
+from intake import audit
+from intake.models import Submission
+
+from .views import get_submission_for_staff
 
 EXPORTED_SUBJECT_DATA = "exported_subject_data"
 

@@ -1,0 +1,76 @@
+"""Project-wide pages: the health check and the error pages (400, 403, 404, 500, 503)."""
+
+from __future__ import annotations
+
+import sys
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.db.utils import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers, 503 when it does not. Says nothing more."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    return render(request, template, status=status)
+
+
+@login_not_required
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # A session that cannot be saved because the database is down surfaces as Django's
+    # SessionInterrupted (a 400); the patient should see the outage page instead.
+    if _caused_by_database_outage(exception):
+        return _database_unavailable()
+    return _error(request, "400.html", 400)
+
+
+@login_not_required
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, "403.html", 403)
+
+
+@login_not_required
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, "404.html", 404)
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 page; a database outage gets a calm 503 with Retry-After instead.
+
+    Rendered without context processors: the database may be why we are here.
+    """
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DatabaseError) or _caused_by_database_outage(exception):
+        return _database_unavailable()
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def _caused_by_database_outage(exception: BaseException | None) -> bool:
+    """True when a lost or refused database connection is anywhere in the exception's chain."""
+    seen = 0
+    while exception is not None and seen < 10:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return True
+        exception, seen = exception.__cause__ or exception.__context__, seen + 1
+    return False
+
+
+def _database_unavailable() -> HttpResponse:
+    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = "30"
+    return response
