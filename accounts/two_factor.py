@@ -29,10 +29,6 @@ from clinic.middleware import is_verified, two_factor_exempt
 from intake import audit
 from intake.models import User
 
-ENROLLED = "two_factor_enrolled"
-BACKUP_CODES_CREATED = "backup_codes_created"
-VERIFY_FAILED = "two_factor_failed"
-
 
 class CodeForm(forms.Form):
     code = forms.CharField(
@@ -102,8 +98,8 @@ def setup(request: HttpRequest) -> HttpResponse:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = new_backup_codes(user)
-                audit.record(ENROLLED, request=request)
-                audit.record(BACKUP_CODES_CREATED, request=request, count=len(codes))
+                audit.record(audit.ENROLLED_TWO_FACTOR, request=request)
+                audit.record(audit.CREATED_BACKUP_CODES, request=request, count=len(codes))
             else:
                 codes = []
         if codes:
@@ -164,7 +160,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                         % {"left": left},
                     )
                 return redirect(_next_url(request))
-        audit.record(VERIFY_FAILED, request=request)
+        audit.record(audit.FAILED_TWO_FACTOR, request=request)
         form.add_error("code", _("That code did not work. Try the newest code, or a backup code."))
     return render(
         request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)}
@@ -190,7 +186,7 @@ def new_backup_codes_view(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     with transaction.atomic():
         codes = new_backup_codes(user)
-        audit.record(BACKUP_CODES_CREATED, request=request, count=len(codes))
+        audit.record(audit.CREATED_BACKUP_CODES, request=request, count=len(codes))
     return render(
         request,
         "registration/backup_codes.html",

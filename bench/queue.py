@@ -93,6 +93,7 @@ def fill(rows: int) -> None:
     from django.db import transaction
     from django.utils import timezone
 
+    from intake import audit
     from intake.demo import eligible_answers
     from intake.models import (
         OPEN_STATUSES,
@@ -102,7 +103,8 @@ def fill(rows: int) -> None:
         Status,
         Submission,
     )
-    from intake.submissions import contact_deadline, current_policy
+    from intake.submissions import current_policy
+    from intake.workflow import contact_deadline
     from screening import screen
 
     have = Submission.objects.count()
@@ -144,7 +146,11 @@ def fill(rows: int) -> None:
                     outcome=result.outcome,
                     priority=SEVERITY[result.outcome],
                     status=status,
-                    contact_due_at=contact_deadline(result.outcome, submitted),
+                    contact_due_at=(
+                        contact_deadline(result.outcome, submitted)
+                        if status == Status.NEW
+                        else None
+                    ),
                     first_contact_at=None if status == Status.NEW else submitted,
                 )
             )
@@ -164,7 +170,7 @@ def fill(rows: int) -> None:
                 for s, r in zip(created, results, strict=True)
             )
             AuditEvent.objects.bulk_create(
-                AuditEvent(action="submitted", submission=s, at=s.submitted_at) for s in created
+                AuditEvent(action=audit.SUBMITTED, submission=s, at=s.submitted_at) for s in created
             )
         print(f"  {start + len(batch)} / {rows} rows ({time.perf_counter() - started:.0f} s)")
     from django.db import connection

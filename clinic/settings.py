@@ -220,6 +220,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_OPENS_AT = env("CLINIC_OPENS_AT", "08:00")
 CLINIC_CLOSES_AT = env("CLINIC_CLOSES_AT", "18:00")
 CLINIC_WORKING_DAYS = [int(d) for d in env_list("CLINIC_WORKING_DAYS", "0,1,2,3,4")]
+# After an unanswered call: urgent cases are tried again this many minutes later, the others at
+# opening time this many working days later (1: the next working morning).
+CLINIC_URGENT_RETRY_MINUTES = env_int("CLINIC_URGENT_RETRY_MINUTES", 30)
+CLINIC_ROUTINE_RETRY_DAYS = env_int("CLINIC_ROUTINE_RETRY_DAYS", 1)
+# Where the clinic is told about patients' own cancellations (the reference only).
+CLINIC_INBOX_EMAIL = env("CLINIC_INBOX_EMAIL", "frontdesk@example.com")
 
 # Screening policy (SCREENING.md); each result stores the values it was screened with.
 SCREENING_MIN_DURATION_WEEKS = env_int("SCREENING_MIN_DURATION_WEEKS", 6)

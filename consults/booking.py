@@ -8,17 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake import audit
-from intake.models import Outcome, Status, Submission, User
+from intake import audit, workflow
+from intake.models import FINAL_STATUSES, Outcome, Submission, User
 
 from . import emails
 from .models import Chiropractor, Consult, new_manage_key
@@ -26,16 +26,9 @@ from .slots import is_free_slot
 
 logger = logging.getLogger(__name__)
 
-BOOKED = "booked_consult"
-RESCHEDULED = "rescheduled_consult"
-CANCELLED = "cancelled_consult"
-INVITED = "sent_booking_link"
-
 # Each kind of link has its own salt, so one can never be used as the other.
 BOOKING_SALT = "consults.booking-link"
 MANAGE_SALT = "consults.manage-link"
-
-CLOSED_STATUSES = (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING)
 
 
 class BookingNotAllowed(Exception):
@@ -62,7 +55,7 @@ def consult_kind(submission: Submission) -> str:
 
 def booking_block_reason(submission: Submission) -> str | None:
     """Why this submission cannot be booked yet, or None when it can."""
-    if submission.anonymised_at is not None or submission.status in CLOSED_STATUSES:
+    if submission.anonymised_at is not None or submission.status in FINAL_STATUSES:
         return _("This case is closed, so no consult can be booked.")
     outcome = submission.outcome
     if outcome == Outcome.ELIGIBLE:
@@ -145,21 +138,6 @@ def link(path: str) -> str:
     return f"{settings.CLINIC_SITE_URL}{path}"
 
 
-# Submission status -------------------------------------------------------------------------
-
-
-def _set_status(submission: Submission, to: str, *, by: User | None) -> None:
-    """Move the submission's status with the consult, audited. (Patients have no user, and
-    the staff transition table has no 'booked → contacted', so this is done here.)"""
-    previous = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).get()
-    if previous == to:
-        return
-    Submission.objects.filter(pk=submission.pk).update(status=to)
-    submission.status = to
-    detail: dict[str, Any] = {"from": previous, "to": to}
-    audit.record(audit.CHANGED_STATUS, actor=by, submission=submission, **detail)
-
-
 # Workflows ---------------------------------------------------------------------------------
 
 
@@ -198,16 +176,12 @@ def book_consult(
                 kind=kind,
                 booked_by=by,
             )
-            if submission.status in (Status.NEW, Status.CONTACTED):
-                _set_status(submission, Status.CONSULT_BOOKED, by=by)
-            audit.record(
-                BOOKED,
-                actor=by,
+            workflow.consult_booked(
                 submission=submission,
-                consult=consult.pk,
+                consult_id=consult.pk,
+                by=by,
                 chiropractor=chiropractor.pk,
                 kind=kind,
-                by_patient=by is None,
             )
     except IntegrityError:
         # Either the slot went to someone else, or this submission was booked a moment ago
@@ -247,19 +221,17 @@ def reschedule_consult(
             )
             if not updated:
                 return SlotTaken()
-            audit.record(
-                RESCHEDULED,
-                actor=by,
-                submission=consult.submission,
-                consult=consult.pk,
-                by_patient=by is None,
-                reason_given=bool(reason.strip()),
+            workflow.consult_moved(
+                submission=consult.submission, consult_id=consult.pk, by=by, reason=reason
             )
     except IntegrityError:
         return SlotTaken()
     consult.refresh_from_db()
     with _unsent_email_logged(consult):
         emails.send_rescheduled(consult, previous=previous, manage_url=link(manage_path(consult)))
+    if by is None:
+        with _unsent_email_logged(consult):
+            emails.send_clinic_notice(consult, cancelled=False, staff_url=staff_link(consult))
     return Booked(consult, created=False)
 
 
@@ -276,18 +248,14 @@ def cancel_consult(*, consult: Consult, by: User | None, reason: str) -> bool:
         if not updated:
             return False
         consult.refresh_from_db()
-        submission = consult.submission
-        if submission.status == Status.CONSULT_BOOKED:
-            _set_status(submission, Status.CONTACTED, by=by)
-        audit.record(
-            CANCELLED,
-            actor=by,
-            submission=submission,
-            consult=consult.pk,
-            by_patient=by is None,
+        workflow.consult_cancelled(
+            submission=consult.submission, consult_id=consult.pk, by=by, reason=reason
         )
     with _unsent_email_logged(consult):
         emails.send_cancelled(consult)
+    if by is None:
+        with _unsent_email_logged(consult):
+            emails.send_clinic_notice(consult, cancelled=True, staff_url=staff_link(consult))
     return True
 
 
@@ -306,17 +274,17 @@ def send_booking_invite(
     # caller) there is no entry saying it went.
     emails.send_booking_link(submission, url=link(booking_path(submission)))
     if audit_entry:
-        audit.record(INVITED, actor=by, submission=submission)
+        audit.record(audit.SENT_BOOKING_LINK, actor=by, submission=submission)
     return True
 
 
-def booking_path(submission: Submission) -> str:
-    from django.urls import reverse
+def staff_link(consult: Consult) -> str:
+    return link(reverse("staff:submission", args=[consult.submission.reference]))
 
+
+def booking_path(submission: Submission) -> str:
     return reverse("consults:book", args=[booking_token(submission)])
 
 
 def manage_path(consult: Consult) -> str:
-    from django.urls import reverse
-
     return reverse("consults:manage", args=[manage_token(consult)])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
+from intake import workflow
 from intake.models import Outcome, Status, Submission, User
 
 from .models import Chiropractor, Consult, WorkingHours
@@ -15,6 +17,7 @@ DEMO_HOURS = ((time(9), time(12)), (time(13), time(17)))
 DEMO_CONSULTS = 3
 
 
+@transaction.atomic
 def seed_demo_schedule(user: User) -> int:
     """Give `user` a chiropractor profile (Mon–Fri) and book up to three demo consults.
 
@@ -43,13 +46,14 @@ def seed_demo_schedule(user: User) -> int:
     booked = 0
     # Every third slot, so the demo agenda has gaps to book into.
     for submission, slot in zip(waiting, slots[::3], strict=False):
-        Consult.objects.create(
+        # Booked as the front desk would, but without emailing the made-up patients.
+        consult = Consult.objects.create(
             chiropractor=chiropractor,
             submission=submission,
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
             kind=Consult.Kind.DRY_NEEDLING,
         )
-        Submission.objects.filter(pk=submission.pk).update(status=Status.CONSULT_BOOKED)
+        workflow.consult_booked(submission=submission, consult_id=consult.pk, by=user)
         booked += 1
     return booked

@@ -155,3 +155,19 @@ def send_booking_link(submission: Submission, *, url: str) -> None:
             template="booking_link",
             context=_context(submission, url=url, link_days=settings.CLINIC_BOOKING_LINK_DAYS),
         )
+
+
+def send_clinic_notice(consult: Consult, *, cancelled: bool, staff_url: str) -> None:
+    """Tell the front desk that a patient cancelled or moved their consult: the reference and a
+    link to the case only, never the patient's name or reasons."""
+    body = render_to_string(
+        "consults/email/clinic_notice.txt",
+        {"reference": consult.submission.reference, "cancelled": cancelled, "url": staff_url},
+    )
+    subject = _("A patient cancelled a consult") if cancelled else _("A patient moved a consult")
+    EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        to=[settings.CLINIC_INBOX_EMAIL],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+    ).send()

@@ -37,7 +37,6 @@ BOOK = "consults.book_consult"
 VIEW_SUBMISSION = "intake.view_submission"
 VIEW_CONSULT = "consults.view_consult"
 MANAGE = "consults.manage_availability"
-AVAILABILITY_CHANGED = "changed_availability"
 
 
 def _require(request: HttpRequest, *perms: str) -> None:
@@ -326,7 +325,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     form = ChiropractorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         chiropractor = form.save()
-        audit.record(AVAILABILITY_CHANGED, request=request, chiropractor=chiropractor.pk)
+        audit.record(audit.CHANGED_AVAILABILITY, request=request, chiropractor=chiropractor.pk)
         messages.success(request, _("Chiropractor added. Now set their weekly hours."))
         return redirect("consults_staff:chiropractor", pk=chiropractor.pk)
     return render(
@@ -354,7 +353,10 @@ def chiropractor_schedule(request: HttpRequest, pk: int) -> HttpResponse:
                 saved.chiropractor = chiropractor
             saved.save()
             audit.record(
-                AVAILABILITY_CHANGED, request=request, chiropractor=chiropractor.pk, part=which
+                audit.CHANGED_AVAILABILITY,
+                request=request,
+                chiropractor=chiropractor.pk,
+                part=which,
             )
             messages.success(request, _("Saved."))
             return redirect("consults_staff:chiropractor", pk=chiropractor.pk)
@@ -379,7 +381,7 @@ def delete_hours(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE)
     block = get_object_or_404(WorkingHours, pk=pk)
     block.delete()
-    audit.record(AVAILABILITY_CHANGED, request=request, chiropractor=block.chiropractor_id)
+    audit.record(audit.CHANGED_AVAILABILITY, request=request, chiropractor=block.chiropractor_id)
     messages.success(request, _("Hours removed."))
     return redirect("consults_staff:chiropractor", pk=block.chiropractor_id)
 
@@ -389,7 +391,7 @@ def delete_time_off(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE)
     absence = get_object_or_404(TimeOff, pk=pk)
     absence.delete()
-    audit.record(AVAILABILITY_CHANGED, request=request, chiropractor=absence.chiropractor_id)
+    audit.record(audit.CHANGED_AVAILABILITY, request=request, chiropractor=absence.chiropractor_id)
     messages.success(request, _("Time off removed."))
     return redirect("consults_staff:chiropractor", pk=absence.chiropractor_id)
 

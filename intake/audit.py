@@ -1,22 +1,185 @@
-"""Writing the audit trail: every view of health data, every export, every change."""
+"""The audit trail: every action's name and sentence in one place, and writing an entry.
+
+Every view of health data, every export and every change is recorded with `record()`. Each kind
+of entry is declared once below with a namespaced name (`intake.submission.overridden`) and the
+sentence the timeline shows, as pretix's `log_action` codes are. Nothing else matches raw action
+strings: code that reads the trail asks `describe()` or `ACTIONS`.
+
+Entries hold ids, codes and counts only, never names, answers or contact details. Reasons that
+people type are kept in `CaseNote` rows, which the entry names by id (`note`), so the retention
+purge can remove the text while the append-only trail stays as it is.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Submission, User
+from .models import AuditEvent, Outcome, Status, Submission, User
 
-# Actions are plain strings so a new kind of event never needs a migration.
-VIEWED_SUBMISSION = "viewed_submission"
-EXPORTED_SUBMISSIONS = "exported_submissions"
-SUBMITTED = "submitted"
-LOGGED_CONTACT = "logged_contact"
-CHANGED_STATUS = "changed_status"
-OVERRODE_OUTCOME = "overrode_outcome"
-CLEARED_FOR_CONSULT = "cleared_for_consult"
-RESCREENED = "rescreened"
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+
+@dataclass(frozen=True)
+class Action:
+    """One kind of audit entry and how the timeline says it.
+
+    `sentence` reads after the actor's name ("Dr Lee · overrode Review → Eligible") and is
+    filled from the entry's detail; `values` says whether its from/to codes are outcomes or
+    statuses, so they are shown by their labels.
+    """
+
+    name: str
+    sentence: _StrPromise
+    values: type[Outcome] | type[Status] | None = None
+    is_view: bool = False  # "viewed" entries, which staff can hide on the timeline
+
+
+ACTIONS: dict[str, Action] = {}
+# Names written before the names were namespaced (November 2026); old rows keep them.
+_OLD_NAMES: dict[str, str] = {}
+
+
+def _action(name: str, sentence: _StrPromise, *, old: str = "", **options: Any) -> str:
+    ACTIONS[name] = Action(name, sentence, **options)
+    if old:
+        _OLD_NAMES[old] = name
+    return name
+
+
+# The patient's submission and what staff do with it.
+SUBMITTED = _action(
+    "intake.submission.submitted",
+    _("submitted the form, screened as %(outcome)s"),
+    values=Outcome,
+    old="submitted",
+)
+URGENT_ADVICE_SHOWN = _action(
+    "intake.draft.urgent_advice_shown", _("was shown urgent safety advice")
+)
+VIEWED_SUBMISSION = _action(
+    "intake.submission.viewed", _("viewed the case"), is_view=True, old="viewed_submission"
+)
+SEARCHED_SUBMISSIONS = _action(
+    "intake.submission.searched", _("searched the submissions"), is_view=True
+)
+EXPORTED_SUBMISSIONS = _action(
+    "intake.submission.exported",
+    _("exported %(count)s submissions as CSV"),
+    old="exported_submissions",
+)
+EXPORTED_SUBJECT_DATA = _action(
+    "intake.submission.subject_access_exported",
+    _("downloaded the patient's data (subject access)"),
+    old="exported_subject_data",
+)
+LOGGED_CONTACT = _action(
+    "intake.submission.contact_logged",
+    _("logged a contact attempt: %(result)s"),
+    old="logged_contact",
+)
+CHANGED_STATUS = _action(
+    "intake.submission.status_changed",
+    _("moved the case from %(from)s to %(to)s"),
+    values=Status,
+    old="changed_status",
+)
+OVERRODE_OUTCOME = _action(
+    "intake.submission.overridden",
+    _("overrode %(from)s → %(to)s"),
+    values=Outcome,
+    old="overrode_outcome",
+)
+CLEARED_FOR_CONSULT = _action(
+    "intake.submission.cleared",
+    _("cleared the case for a consult (%(outcome)s)"),
+    values=Outcome,
+    old="cleared_for_consult",
+)
+RESCREENED = _action(
+    "intake.submission.rescreened",
+    _("screened the answers again with rules %(ruleset)s: %(from)s → %(to)s"),
+    values=Outcome,
+    old="rescreened",
+)
+NOTE_ADDED = _action("intake.submission.note_added", _("added a note"))
+PURGED_DATA = _action(
+    "intake.retention.purged",
+    _("ran the retention purge: %(submissions_anonymised)s submissions anonymised"),
+    old="purged_data",
+)
+
+# Consults (written by consults/booking.py through intake/workflow.py).
+BOOKED_CONSULT = _action("consults.consult.booked", _("booked a consult"), old="booked_consult")
+RESCHEDULED_CONSULT = _action(
+    "consults.consult.rescheduled", _("moved the consult"), old="rescheduled_consult"
+)
+CANCELLED_CONSULT = _action(
+    "consults.consult.cancelled", _("cancelled the consult"), old="cancelled_consult"
+)
+SENT_BOOKING_LINK = _action(
+    "consults.booking_link.sent", _("emailed a link to book a consult"), old="sent_booking_link"
+)
+CHANGED_AVAILABILITY = _action(
+    "consults.availability.changed",
+    _("changed a chiropractor's hours or time off"),
+    old="changed_availability",
+)
+
+# Staff sign-in security.
+ENROLLED_TWO_FACTOR = _action(
+    "accounts.two_factor.enrolled", _("set up two-step sign-in"), old="two_factor_enrolled"
+)
+CREATED_BACKUP_CODES = _action(
+    "accounts.two_factor.backup_codes_created",
+    _("made new backup codes"),
+    old="backup_codes_created",
+)
+FAILED_TWO_FACTOR = _action(
+    "accounts.two_factor.failed", _("entered a wrong sign-in code"), old="two_factor_failed"
+)
+
+
+def action_for(name: str) -> Action | None:
+    """The declared action for a stored name, old names included."""
+    return ACTIONS.get(_OLD_NAMES.get(name, name))
+
+
+def names_of(name: str) -> list[str]:
+    """Every stored spelling of an action: its name and the name it had before, if any."""
+    return [name, *(old for old, new in _OLD_NAMES.items() if new == name)]
+
+
+def view_action_names() -> list[str]:
+    """Every stored name of the "viewed" kinds of entry, which staff may hide."""
+    return [name for a in ACTIONS.values() if a.is_view for name in names_of(a.name)]
+
+
+def describe(event: AuditEvent) -> str:
+    """The entry as a sentence, with codes shown by their labels ("overrode Review → Eligible")."""
+    action = action_for(event.action)
+    if action is None:
+        return event.action
+    values: dict[str, Any] = {}
+    for key, value in (event.detail or {}).items():
+        if action.values is not None and isinstance(value, str) and value in action.values:
+            value = action.values(value).label
+        values[key] = value
+    try:
+        return str(action.sentence) % _Lenient(values)
+    except (TypeError, ValueError):
+        return str(action.sentence)
+
+
+class _Lenient(dict[str, Any]):
+    """Fills a missing placeholder with a dash, so an older entry with less detail still reads."""
+
+    def __missing__(self, key: str) -> str:
+        return "–"
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -32,7 +195,10 @@ def record(
     **detail: Any,
 ) -> AuditEvent:
     """Append one audit entry. `detail` holds ids, codes and counts only, never health data."""
+    if action not in ACTIONS:
+        raise ValueError(f"undeclared audit action {action!r}: declare it in intake/audit.py")
     if actor is None and request is not None and request.user.is_authenticated:
+        assert isinstance(request.user, User)
         actor = request.user
     return AuditEvent.objects.create(
         action=action,

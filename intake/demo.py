@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from . import workflow
 from .models import Status, Submission, User
 from .submissions import create_submission
 
@@ -149,14 +150,14 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         "Someone",
         {"metal_allergy": True},
         120,
-        (("contact", "reached"), ("status", Status.CONSULT_BOOKED)),
+        (("contact", "reached"),),
     ),
     DemoCase(
         "Oakley",
         "Anyone",
         REVIEW,
         40,
-        (("override", "eligible"), ("contact", "reached"), ("status", Status.CONSULT_BOOKED)),
+        (("override", "eligible"), ("contact", "reached")),
     ),
     DemoCase("Parker", "Fauxman", ELIGIBLE, 0.2),
     DemoCase("Reese", "Mocksen", ELIGIBLE, 7),
@@ -168,14 +169,14 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         "Dolor",
         ELIGIBLE,
         200,
-        (("contact", "reached"), ("status", Status.CONSULT_BOOKED), ("status", Status.CLOSED)),
+        (("contact", "no_answer"), ("contact", "reached"), ("status", Status.CLOSED)),
     ),
     DemoCase(
         "Wren",
         "Sitamet",
         ELIGIBLE,
         90,
-        (("contact", "reached"), ("status", Status.CONSULT_BOOKED)),
+        (("contact", "reached"),),
     ),
     DemoCase(
         "Xen",
@@ -227,14 +228,21 @@ def seed_demo_submissions(
         )
         for kind, value in case.steps:
             if kind == "contact":
-                submission.record_contact(value, note="Demo call.", by=front_desk)
+                workflow.record_contact(
+                    submission=submission, result=value, note="Demo call.", by=front_desk
+                )
             elif kind == "status":
-                submission.change_status(value, by=front_desk)
+                workflow.close_case(
+                    submission=submission, to=value, reason="Demo: agreed by phone.", by=front_desk
+                )
             elif kind == "override":
-                submission.record_override(
-                    value, reason="Demo: history reviewed by phone.", by=chiropractor
+                workflow.override_outcome(
+                    submission=submission,
+                    outcome=value,
+                    reason="Demo: history reviewed by phone.",
+                    by=chiropractor,
                 )
             elif kind == "clear":
-                submission.clear_for_consult(reason=value, by=chiropractor)
+                workflow.clear_for_consult(submission=submission, reason=value, by=chiropractor)
         created += 1
     return created

@@ -1,4 +1,5 @@
-"""Staff users, patient drafts and submissions, screening history, contacts and the audit trail."""
+"""Staff users, patient drafts and submissions, screening history, contacts, notes and the audit
+trail. Status changes are intake/workflow.py's job, not these models'."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models, transaction
-from django.http import HttpRequest
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,22 +47,10 @@ class Status(models.TextChoices):
     NOT_PROCEEDING = "not_proceeding", _("Not proceeding")
 
 
-# The only status changes staff may make: from each status, the statuses it may move to.
-STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    Status.NEW: (Status.CONTACTED, Status.REFERRED_OUT, Status.NOT_PROCEEDING),
-    Status.CONTACTED: (Status.CONSULT_BOOKED, Status.REFERRED_OUT, Status.NOT_PROCEEDING),
-    Status.CONSULT_BOOKED: (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING),
-    Status.CLOSED: (),
-    Status.REFERRED_OUT: (),
-    Status.NOT_PROCEEDING: (),
-}
+# The two groups of statuses, defined here once because the queue's partial index needs them;
+# intake/workflow.py holds every rule about moving between them.
 OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.CONSULT_BOOKED)
-# Outcomes a chiropractor must give a reason for when clearing a patient for a consult.
-CLEARANCE_NEEDS_REASON = frozenset({Outcome.URGENT, Outcome.REFER, Outcome.NO_NEEDLING})
-
-
-class TransitionNotAllowed(ValueError):
-    """A status change outside STATUS_TRANSITIONS, or an action without its required reason."""
+FINAL_STATUSES = (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING)
 
 
 class Draft(models.Model):
@@ -80,18 +68,6 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft {self.pk}"
-
-
-class SubmissionQuerySet(models.QuerySet["Submission"]):
-    def in_queue_order(self) -> SubmissionQuerySet:
-        return self.order_by("priority", "submitted_at")
-
-    def overdue(self, now: Any = None) -> SubmissionQuerySet:
-        return self.filter(
-            status=Status.NEW,
-            first_contact_at__isnull=True,
-            contact_due_at__lt=now or timezone.now(),
-        )
 
 
 class Submission(models.Model):
@@ -126,9 +102,16 @@ class Submission(models.Model):
     )
     overridden_at = models.DateTimeField(null=True, blank=True)
 
+    # The pathway's state, written only by intake/workflow.py.
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
-    contact_due_at = models.DateTimeField()
+    # The contact clock: when the patient must be reached by. Empty while nobody needs to call.
+    contact_due_at = models.DateTimeField(null=True, blank=True)
+    # After an unanswered call: when to try again.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The first time anyone reached the patient.
     first_contact_at = models.DateTimeField(null=True, blank=True)
+    # Set when the patient cancels their consult, until someone reaches them or books again.
+    patient_cancelled_at = models.DateTimeField(null=True, blank=True)
 
     cleared_for_consult = models.BooleanField(default=False)
     clearance_reason = models.TextField(blank=True)
@@ -138,8 +121,6 @@ class Submission(models.Model):
     cleared_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
-    objects = SubmissionQuerySet.as_manager()
-
     class Meta:
         ordering = ["priority", "submitted_at"]
         indexes = [
@@ -148,7 +129,7 @@ class Submission(models.Model):
             # The front desk's default view: open submissions in queue order.
             models.Index(
                 fields=["priority", "submitted_at"],
-                condition=models.Q(status__in=["new", "contacted", "consult_booked"]),
+                condition=models.Q(status__in=[str(status) for status in OPEN_STATUSES]),
                 name="submission_open_queue_idx",
             ),
         ]
@@ -182,132 +163,6 @@ class Submission(models.Model):
         self.outcome = outcome
         self.priority = SEVERITY[outcome]
 
-    def allowed_statuses(self) -> tuple[str, ...]:
-        return STATUS_TRANSITIONS[self.status]
-
-    def is_overdue(self, now: Any = None) -> bool:
-        return (
-            self.status == Status.NEW
-            and self.first_contact_at is None
-            and self.contact_due_at < (now or timezone.now())
-        )
-
-    # Staff actions. Each saves and writes its audit entry in one transaction; `request` gives
-    # the audit entry its IP address. (audit imports this module, hence the local imports.)
-
-    @transaction.atomic
-    def change_status(self, to: str, *, by: User, request: HttpRequest | None = None) -> None:
-        from . import audit
-
-        # Lock the row so two people moving the same case cannot skip a step between them.
-        self.status = (
-            Submission.objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
-        )
-        if to not in STATUS_TRANSITIONS[self.status]:
-            raise TransitionNotAllowed(
-                _("A submission that is “%(from)s” cannot be moved to “%(to)s”.")
-                % {
-                    "from": Status(self.status).label,
-                    "to": Status(to).label if to in Status else to,
-                }
-            )
-        previous, self.status = self.status, to
-        self.save(update_fields=["status"])
-        audit.record(
-            audit.CHANGED_STATUS,
-            request=request,
-            actor=by,
-            submission=self,
-            **{"from": previous},
-            to=to,
-        )
-
-    @transaction.atomic
-    def record_contact(
-        self, result: str, *, note: str = "", by: User, request: HttpRequest | None = None
-    ) -> ContactAttempt:
-        """Log one contact attempt; a patient reached moves a new submission to contacted."""
-        from . import audit
-
-        attempt = self.contacts.create(result=result, note=note, by=by)
-        if self.first_contact_at is None:
-            self.first_contact_at = attempt.at
-            self.save(update_fields=["first_contact_at"])
-        audit.record(
-            audit.LOGGED_CONTACT,
-            request=request,
-            actor=by,
-            submission=self,
-            contact=attempt.pk,
-            result=result,
-        )
-        if result == ContactAttempt.Result.REACHED and self.status == Status.NEW:
-            self.change_status(Status.CONTACTED, by=by, request=request)
-        return attempt
-
-    @transaction.atomic
-    def record_override(
-        self, outcome: str, *, reason: str, by: User, request: HttpRequest | None = None
-    ) -> None:
-        """Overrule the screened outcome; the queue order and contact deadline follow it."""
-        from . import audit
-        from .submissions import contact_deadline
-
-        if not reason.strip():
-            raise TransitionNotAllowed(_("Please give a reason for the override."))
-        previous = self.outcome
-        self.set_outcome(outcome)
-        self.override_reason = reason.strip()
-        self.overridden_by = by
-        self.overridden_at = timezone.now()
-        self.contact_due_at = contact_deadline(outcome, self.submitted_at)
-        self.save(
-            update_fields=[
-                "outcome",
-                "priority",
-                "override_reason",
-                "overridden_by",
-                "overridden_at",
-                "contact_due_at",
-            ]
-        )
-        audit.record(
-            audit.OVERRODE_OUTCOME,
-            request=request,
-            actor=by,
-            submission=self,
-            **{"from": previous},
-            to=outcome,
-            screened=self.screened_outcome,
-        )
-
-    @transaction.atomic
-    def clear_for_consult(
-        self, *, reason: str = "", by: User, request: HttpRequest | None = None
-    ) -> None:
-        """A chiropractor's go-ahead to book a consult; a reason is required unless routine."""
-        from . import audit
-
-        if self.outcome in CLEARANCE_NEEDS_REASON and not reason.strip():
-            raise TransitionNotAllowed(
-                _("Please give a reason for clearing a “%(outcome)s” submission for a consult.")
-                % {"outcome": Outcome(self.outcome).label}
-            )
-        self.cleared_for_consult = True
-        self.clearance_reason = reason.strip()
-        self.cleared_by = by
-        self.cleared_at = timezone.now()
-        self.save(
-            update_fields=["cleared_for_consult", "clearance_reason", "cleared_by", "cleared_at"]
-        )
-        audit.record(
-            audit.CLEARED_FOR_CONSULT,
-            request=request,
-            actor=by,
-            submission=self,
-            outcome=self.outcome,
-        )
-
 
 class ScreeningRecord(models.Model):
     """One screening of a submission. Never rewritten: re-screening adds a new record."""
@@ -335,14 +190,13 @@ class ContactAttempt(models.Model):
     """A phone call, text or email to the patient, logged by the front desk."""
 
     class Result(models.TextChoices):
-        REACHED = "reached", _("Reached")
-        VOICEMAIL = "voicemail", _("Left voicemail")
+        REACHED = "reached", _("Reached the patient")
         NO_ANSWER = "no_answer", _("No answer")
+        VOICEMAIL = "voicemail", _("Left a message")
         WRONG_NUMBER = "wrong_number", _("Wrong number")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="contacts")
     result = models.CharField(max_length=20, choices=Result.choices)
-    note = models.TextField(blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
@@ -351,6 +205,38 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_result_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class CaseNote(models.Model):
+    """What someone wrote about a case, in order: a reason given for a step, or a general note.
+
+    Reasons live here rather than in the audit trail so that the retention purge can remove
+    the words while the append-only trail keeps its entries.
+    """
+
+    class Kind(models.TextChoices):
+        OVERRIDE = "override", _("Override")
+        CLEARANCE = "clearance", _("Clearance")
+        CLOSURE = "closure", _("Closing the case")
+        CANCELLATION = "cancellation", _("Consult cancelled")
+        MOVE = "move", _("Consult moved")
+        CONTACT = "contact", _("Call note")
+        NOTE = "note", _("Note")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField()
+    # Empty when the patient wrote it (a reason for cancelling through their link).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class AuditEvent(models.Model):

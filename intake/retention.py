@@ -13,11 +13,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import audit
-from .models import ContactAttempt, Draft, Status, Submission
+from .models import FINAL_STATUSES, CaseNote, Draft, Submission
 
-PURGED_DATA = "purged_data"
 REMOVED = "[removed]"
-FINISHED = (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING)
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ def expired_submissions(now: datetime) -> QuerySet[Submission]:
         return Submission.objects.none()
     cutoff = now - timedelta(days=settings.CLINIC_RETENTION_DAYS)
     return Submission.objects.filter(
-        status__in=FINISHED, anonymised_at__isnull=True, submitted_at__lt=cutoff
+        status__in=FINAL_STATUSES, anonymised_at__isnull=True, submitted_at__lt=cutoff
     )
 
 
@@ -65,7 +63,7 @@ def anonymise(submission: Submission, *, now: datetime) -> None:
         submission.clearance_reason = REMOVED
     submission.anonymised_at = now
     submission.save()
-    ContactAttempt.objects.filter(submission=submission).exclude(note="").update(note=REMOVED)
+    CaseNote.objects.filter(submission=submission).update(text=REMOVED)
     if apps.is_installed("consults"):
         consult_model = apps.get_model("consults", "Consult")
         consult_model.objects.filter(submission=submission).exclude(cancel_reason="").update(
@@ -96,7 +94,7 @@ def purge(*, dry_run: bool = False, now: datetime | None = None) -> PurgeResult:
         for submission in submissions:
             anonymise(submission, now=now)
     audit.record(
-        PURGED_DATA,
+        audit.PURGED_DATA,
         drafts_deleted=result.drafts_deleted,
         submissions_anonymised=result.submissions_anonymised,
         sessions_deleted=result.sessions_deleted,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +14,9 @@ from django.utils import timezone
 from screening import Policy, Result, screen
 
 from . import audit
-from .models import Outcome, ScreeningRecord, Submission, User
+from .models import ScreeningRecord, Submission, User
 from .questions import SECTIONS, validate_answers
+from .workflow import contact_deadline
 
 CONSENT_VERSION = "2026-11"
 ALL_SECTIONS = tuple(section.code for section in SECTIONS)
@@ -29,47 +30,6 @@ class InvalidAnswers(ValueError):
 
 def current_policy() -> Policy:
     return Policy.from_settings(settings)
-
-
-def _clock(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def _next_opening(moment: datetime) -> datetime:
-    """The moment itself when the clinic is open then, else the next opening time."""
-    local = timezone.localtime(moment)
-    opens, closes = _clock(settings.CLINIC_OPENS_AT), _clock(settings.CLINIC_CLOSES_AT)
-    day = local.date()
-    if local.weekday() in settings.CLINIC_WORKING_DAYS and opens <= local.time() < closes:
-        return local
-    if local.weekday() in settings.CLINIC_WORKING_DAYS and local.time() < opens:
-        return timezone.make_aware(datetime.combine(day, opens))
-    day += timedelta(days=1)
-    while day.weekday() not in settings.CLINIC_WORKING_DAYS:
-        day += timedelta(days=1)
-    return timezone.make_aware(datetime.combine(day, opens))
-
-
-def add_working_days(moment: datetime, days: int) -> datetime:
-    """`days` working days after `moment`, counted from the clinic's next open hour."""
-    start = _next_opening(moment)
-    day = start.date()
-    for _ in range(days):
-        day += timedelta(days=1)
-        while day.weekday() not in settings.CLINIC_WORKING_DAYS:
-            day += timedelta(days=1)
-    return timezone.make_aware(datetime.combine(day, start.time()))
-
-
-def contact_deadline(outcome: str, submitted_at: datetime) -> datetime:
-    """When the front desk must have contacted the patient by, for this outcome."""
-    if outcome == Outcome.URGENT:
-        # Urgent cases are phoned within two hours whatever the clinic hours.
-        return submitted_at + timedelta(hours=2)
-    if outcome == Outcome.REFER:
-        return add_working_days(submitted_at, 1)
-    return add_working_days(submitted_at, 2)
 
 
 def _screening_record(
@@ -161,7 +121,8 @@ def rescreen(*, submission: Submission, by: User, request: HttpRequest | None = 
     submission.screened_outcome = result.outcome
     if not submission.is_overridden:
         submission.set_outcome(result.outcome)
-        submission.contact_due_at = contact_deadline(result.outcome, submission.submitted_at)
+        if submission.contact_due_at is not None and submission.first_contact_at is None:
+            submission.contact_due_at = contact_deadline(result.outcome, submission.submitted_at)
     submission.save(update_fields=["screened_outcome", "outcome", "priority", "contact_due_at"])
     audit.record(
         audit.RESCREENED,

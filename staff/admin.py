@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from intake import audit
-from intake.models import AuditEvent, ContactAttempt, ScreeningRecord, Status, Submission
+from intake import audit, workflow
+from intake.models import AuditEvent, CaseNote, ContactAttempt, ScreeningRecord, Submission
 
 from .display import answers_by_section, findings_of
 from .export import csv_response
-from .views import actor
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -48,9 +46,16 @@ class ScreeningInline(ReadOnlyInline):
 
 class ContactInline(ReadOnlyInline):
     model = ContactAttempt
-    fields = ("at", "result", "note", "by")
+    fields = ("at", "result", "by")
     readonly_fields = fields
     verbose_name_plural = _("Contact attempts")
+
+
+class NoteInline(ReadOnlyInline):
+    model = CaseNote
+    fields = ("at", "kind", "text", "by")
+    readonly_fields = fields
+    verbose_name_plural = _("Reasons and notes")
 
 
 class AuditInline(ReadOnlyInline):
@@ -69,7 +74,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "yes":
-            return queryset.overdue()  # type: ignore[attr-defined]
+            return queryset.filter(workflow.overdue_q())
         return queryset
 
 
@@ -80,8 +85,9 @@ class SubmissionAdmin(admin.ModelAdmin):
     search_fields = ("reference", "first_name", "last_name", "email", "phone")
     date_hierarchy = "submitted_at"
     list_per_page = 50
-    actions = ["export_selected_as_csv", "mark_contacted"]
-    inlines = [ScreeningInline, ContactInline, AuditInline]
+    # No status actions here: statuses move only through the workflow (intake/workflow.py).
+    actions = ["export_selected_as_csv"]
+    inlines = [ScreeningInline, ContactInline, NoteInline, AuditInline]
     fieldsets = (
         (None, {"fields": ("reference", "name", "status", "outcome", "screened_outcome")}),
         (
@@ -127,7 +133,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("overdue"), boolean=True)
     def overdue(self, obj: Submission) -> bool:
-        return obj.is_overdue()
+        return workflow.is_overdue(obj)
 
     @admin.display(description=_("findings"))
     def findings(self, obj: Submission) -> str:
@@ -197,37 +203,6 @@ class SubmissionAdmin(admin.ModelAdmin):
         response, count = csv_response(queryset.order_by("priority", "submitted_at"))
         audit.record(audit.EXPORTED_SUBMISSIONS, request=request, count=count, via="admin")
         return response
-
-    @admin.action(description=_("Mark contacted"), permissions=["change"])
-    def mark_contacted(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
-        moved = skipped = 0
-        for submission in queryset:
-            if Status.CONTACTED in submission.allowed_statuses():
-                submission.change_status(Status.CONTACTED, by=actor(request), request=request)
-                moved += 1
-            else:
-                skipped += 1
-        self.message_user(
-            request,
-            ngettext(
-                "%(n)d submission marked contacted.", "%(n)d submissions marked contacted.", moved
-            )
-            % {"n": moved},
-            messages.SUCCESS,
-        )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(n)d submission was left as it was: only new submissions can be marked "
-                    "contacted.",
-                    "%(n)d submissions were left as they were: only new submissions can be "
-                    "marked contacted.",
-                    skipped,
-                )
-                % {"n": skipped},
-                messages.WARNING,
-            )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
-from intake.models import AuditEvent, Outcome, ScreeningRecord, Status, Submission
+from intake import audit
+from intake.models import CaseNote, ContactAttempt, Outcome, ScreeningRecord, Status, Submission
 from intake.questions import QUESTIONS, SECTIONS, display_value, is_shown
 from screening import RULES_BY_ID, SEVERITY
 
@@ -43,12 +44,20 @@ class FindingView:
     is_red_flag: bool
 
 
+# "Tue 1 Dec, 9:14 AM": short enough for a timeline line, with the weekday staff think in.
+TIMELINE_FORMAT = pgettext_lazy("date format: short weekday, day, month and time", "D j M, g:i A")
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
-    title: str
-    detail: str
     actor: str
+    sentence: str
+    said: str = ""  # the reason or note someone wrote, shown in quotes
+
+    @property
+    def when(self) -> str:
+        return dateformat.format(timezone.localtime(self.at), str(TIMELINE_FORMAT))
 
 
 def answers_by_section(answers: dict[str, Any]) -> list[AnswerSection]:
@@ -138,40 +147,12 @@ def age_text(moment: datetime, now: datetime | None = None) -> str:
     return ngettext("%(n)d day ago", "%(n)d days ago", delta.days) % {"n": delta.days}
 
 
-def _person(user: Any) -> str:
+def _person(user: Any, *, by_patient: bool = False) -> str:
+    if by_patient:
+        return _("Patient")
     if user is None:
-        return _("Patient or system")
+        return _("System")
     return user.get_full_name() or user.get_username()
-
-
-def _audit_title(event: AuditEvent) -> tuple[str, str] | None:
-    detail = event.detail or {}
-    action = event.action
-    if action == "submitted":
-        return _("Submitted"), _("Screened as %(outcome)s") % {
-            "outcome": outcome_label(detail.get("outcome", ""))
-        }
-    if action == "viewed_submission":
-        where = _("in the admin") if detail.get("via") == "admin" else ""
-        return _("Viewed"), where
-    if action == "changed_status":
-        return _("Status changed"), _("%(from)s → %(to)s") % {
-            "from": status_label(detail.get("from", "")),
-            "to": status_label(detail.get("to", "")),
-        }
-    if action == "overrode_outcome":
-        return _("Outcome overridden"), _("%(from)s → %(to)s (screened: %(screened)s)") % {
-            "from": outcome_label(detail.get("from", "")),
-            "to": outcome_label(detail.get("to", "")),
-            "screened": outcome_label(detail.get("screened", "")),
-        }
-    if action == "cleared_for_consult":
-        return _("Cleared for consult"), ""
-    if action == "exported_submissions":
-        return _("Included in a CSV export"), ""
-    if action in ("logged_contact", "rescreened"):
-        return None  # shown by the contact attempt or screening record itself
-    return action, ""
 
 
 def screening_history(submission: Submission) -> list[ScreeningRecord]:
@@ -179,35 +160,40 @@ def screening_history(submission: Submission) -> list[ScreeningRecord]:
     return list(submission.screenings.select_related("created_by").order_by("-created_at", "-pk"))
 
 
+def case_notes(submission: Submission) -> list[CaseNote]:
+    """Every reason and note on the case, oldest first, as people wrote them."""
+    return list(submission.notes.select_related("by"))
+
+
 def timeline(
-    submission: Submission, screenings: list[ScreeningRecord] | None = None
+    submission: Submission, notes: list[CaseNote], *, hide_views: bool = False
 ) -> list[TimelineEntry]:
-    """Everything that happened to a submission, newest first (two queries plus screenings)."""
-    entries: list[TimelineEntry] = []
-    if screenings is None:
-        screenings = screening_history(submission)
-    for screening in screenings:
+    """Everything that happened to a case, newest first, each as "who · did what: 'reason'".
+
+    Built from the audit trail (one sentence per action, from intake/audit.py), with the words
+    people wrote (`notes`: call notes, reasons) joined in by id; one query.
+    """
+    said = {note.pk: note.text for note in notes}
+    results = dict(ContactAttempt.Result.choices)
+    events = submission.audit_events.select_related("actor").order_by("at", "pk")
+    if hide_views:
+        views = [
+            name for a in audit.ACTIONS.values() if a.is_view for name in audit.names_of(a.name)
+        ]
+        events = events.exclude(action__in=views)
+    entries = []
+    for event in events:
+        detail = event.detail or {}
+        if "result" in detail:
+            detail = {**detail, "result": results.get(detail["result"], detail["result"])}
+        event.detail = detail
         entries.append(
             TimelineEntry(
-                screening.created_at,
-                _("Screened: %(outcome)s") % {"outcome": outcome_label(screening.outcome)},
-                _("Rules %(ruleset)s, as of %(date)s")
-                % {"ruleset": screening.ruleset, "date": screening.screening_date.isoformat()},
-                _person(screening.created_by),
+                at=event.at,
+                actor=_person(event.actor, by_patient=bool(detail.get("by_patient"))),
+                sentence=audit.describe(event),
+                said=said.get(detail.get("note") or 0, ""),
             )
         )
-    for contact in submission.contacts.select_related("by"):
-        entries.append(
-            TimelineEntry(
-                contact.at,
-                _("Contact attempt: %(result)s") % {"result": contact.get_result_display()},
-                contact.note,
-                _person(contact.by),
-            )
-        )
-    for event in submission.audit_events.select_related("actor"):
-        title = _audit_title(event)
-        if title is not None:
-            entries.append(TimelineEntry(event.at, title[0], title[1], _person(event.actor)))
-    entries.sort(key=lambda entry: entry.at, reverse=True)
+    entries.reverse()
     return entries

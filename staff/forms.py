@@ -7,19 +7,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from intake.models import (
-    CLEARANCE_NEEDS_REASON,
-    OPEN_STATUSES,
-    ContactAttempt,
-    Outcome,
-    Status,
-    Submission,
-    SubmissionQuerySet,
-)
+from intake.models import OPEN_STATUSES, ContactAttempt, Outcome, Status, Submission
+from intake.workflow import CLEARANCE_NEEDS_REASON, MENU_MOVES, overdue_q
 
 OPEN = "open"
 ALL = "all"
@@ -74,7 +67,7 @@ class QueueFilterForm(forms.Form):
             self.add_error("submitted_to", _("The end date is before the start date."))
         return cleaned
 
-    def filter(self, submissions: SubmissionQuerySet) -> SubmissionQuerySet:
+    def filter(self, submissions: QuerySet[Submission]) -> QuerySet[Submission]:
         """The submissions matching the valid filters (invalid ones are ignored, and shown)."""
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
         status = data.get("status") or OPEN
@@ -85,7 +78,7 @@ class QueueFilterForm(forms.Form):
         if data.get("outcome"):
             submissions = submissions.filter(outcome=data["outcome"])
         if data.get("overdue"):
-            submissions = submissions.overdue()
+            submissions = submissions.filter(overdue_q())
         # Whole days in the clinic's time zone, as ranges so the submitted_at index is used.
         if data.get("submitted_from"):
             submissions = submissions.filter(submitted_at__gte=_start_of(data["submitted_from"]))
@@ -96,7 +89,7 @@ class QueueFilterForm(forms.Form):
         # A phone number is one term however it is spaced; anything else is words.
         for term in [query] if _phone_digits(query) else query.split()[:5]:
             submissions = submissions.filter(_search(term))
-        return submissions.in_queue_order()
+        return submissions.order_by("priority", "submitted_at")
 
     def audit_detail(self) -> dict[str, Any]:
         """The filters for an audit entry: codes only (the search text may be a name)."""
@@ -149,18 +142,28 @@ class ContactForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    to = forms.ChoiceField(label=_("New status"))
+    """Closing a case from the status menu: only the moves the workflow offers, with a reason."""
+
+    to = forms.ChoiceField(label=_("Close the case as"))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, submission: Submission, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.submission = submission
-        allowed = submission.allowed_statuses()
         field = self.fields["to"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(s, Status(s).label) for s in allowed]
+        field.choices = [(s, Status(s).label) for s in MENU_MOVES[submission.status]]
 
     def clean_to(self) -> str:
         return str(self.cleaned_data["to"])
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class OverrideForm(forms.Form):

@@ -16,8 +16,6 @@ from intake.models import Submission
 
 from .views import get_submission_for_staff
 
-EXPORTED_SUBJECT_DATA = "exported_subject_data"
-
 
 def _username(user: Any) -> str | None:
     return user.get_username() if user is not None else None
@@ -58,6 +56,8 @@ def subject_data(submission: Submission) -> dict[str, Any]:
         "status": submission.status,
         "contact_due_at": submission.contact_due_at,
         "first_contact_at": submission.first_contact_at,
+        "next_attempt_at": submission.next_attempt_at,
+        "patient_cancelled_at": submission.patient_cancelled_at,
         "anonymised_at": submission.anonymised_at,
         "screenings": [
             {
@@ -71,14 +71,20 @@ def subject_data(submission: Submission) -> dict[str, Any]:
             }
             for record in submission.screenings.select_related("created_by")
         ],
+        # Every reason given (overrides, clearances, closing, cancellations) and note, in order.
+        "reasons_and_notes": [
+            {"kind": n.kind, "text": n.text, "by": _username(n.by), "at": n.at}
+            for n in submission.notes.select_related("by")
+        ],
         "contacts": [
-            {"result": c.result, "note": c.note, "by": _username(c.by), "at": c.at}
+            {"result": c.result, "by": _username(c.by), "at": c.at}
             for c in submission.contacts.select_related("by")
         ],
         "access_log": [
             {
                 "at": event.at,
                 "action": event.action,
+                "description": audit.describe(event),
                 "by": _username(event.actor),
                 "detail": event.detail,
             }
@@ -110,7 +116,7 @@ def subject_data(submission: Submission) -> dict[str, Any]:
 def export_subject_data(request: HttpRequest, reference: str) -> HttpResponse:
     """Download one patient's data as JSON (staff with intake.view_submission; audited)."""
     submission = get_submission_for_staff(request, reference)
-    audit.record(EXPORTED_SUBJECT_DATA, request=request, submission=submission)
+    audit.record(audit.EXPORTED_SUBJECT_DATA, request=request, submission=submission)
     body = json.dumps(subject_data(submission), cls=DjangoJSONEncoder, indent=2)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = (

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("submissions/<str:reference>/contact/", views.log_contact, name="log_contact"),
     path("submissions/<str:reference>/status/", views.change_status, name="change_status"),
+    path("submissions/<str:reference>/note/", views.add_note, name="add_note"),
     path("submissions/<str:reference>/override/", views.override_outcome, name="override"),
     path("submissions/<str:reference>/clear/", views.clear_for_consult, name="clear"),
     path("submissions/<str:reference>/rescreen/", views.rescreen_submission, name="rescreen"),

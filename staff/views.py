@@ -21,23 +21,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from intake import audit
-from intake.models import (
-    OPEN_STATUSES,
-    Outcome,
-    ScreeningRecord,
-    Status,
-    Submission,
-    TransitionNotAllowed,
-    User,
-)
+from consults.booking import send_booking_invite
+from intake import audit, workflow
+from intake.models import OPEN_STATUSES, Outcome, ScreeningRecord, Status, Submission, User
 from intake.submissions import CannotRescreen, rescreen
+from intake.workflow import StepNotAllowed
 
 from .display import (
     FindingView,
     age_text,
     answers_by_section,
     bmi,
+    case_notes,
     findings_of,
     outcome_label,
     pain_scores,
@@ -45,7 +40,14 @@ from .display import (
     timeline,
 )
 from .export import csv_response
-from .forms import ClearanceForm, ContactForm, OverrideForm, QueueFilterForm, StatusForm
+from .forms import (
+    ClearanceForm,
+    ContactForm,
+    NoteForm,
+    OverrideForm,
+    QueueFilterForm,
+    StatusForm,
+)
 
 PAGE_SIZE = 25
 TOP_FINDINGS = 3
@@ -124,7 +126,7 @@ def home(request: HttpRequest) -> HttpResponse:
             QueueRow(
                 submission=submission,
                 age=age_text(submission.submitted_at, now),
-                overdue=submission.is_overdue(now),
+                overdue=workflow.is_overdue(submission, now),
                 outcome=outcomes.get(submission.outcome, submission.outcome),
                 screened_outcome=outcomes.get(
                     submission.screened_outcome, submission.screened_outcome
@@ -133,9 +135,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 top_findings=findings_of(history[0] if history else None, TOP_FINDINGS),
             )
         )
-    overdue = Q(status=Status.NEW, first_contact_at__isnull=True, contact_due_at__lt=now)
     counts = Submission.objects.filter(status__in=OPEN_STATUSES).aggregate(
-        overdue=Count("pk", filter=overdue),
+        overdue=Count("pk", filter=workflow.overdue_q(now)),
         **{outcome: Count("pk", filter=Q(outcome=outcome)) for outcome in Outcome.values},
     )
     query = request.GET.copy()
@@ -170,6 +171,8 @@ def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpRes
     """The submission page, with any bound (invalid) action form passed in to show its errors."""
     screenings = screening_history(submission)
     latest = screenings[0] if screenings else None
+    hide_views = request.GET.get("views") == "hide"
+    notes = case_notes(submission)
     can_review = request.user.has_perm(REVIEW)
     context = {
         "submission": submission,
@@ -179,13 +182,16 @@ def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpRes
         "sections": answers_by_section(submission.answers),
         "pain_scores": pain_scores(submission.answers),
         "bmi": bmi(submission.answers),
-        "timeline": timeline(submission, screenings),
-        "overdue": submission.is_overdue(),
+        "timeline": timeline(submission, notes, hide_views=hide_views),
+        "hide_views": hide_views,
+        "overdue": workflow.is_overdue(submission),
+        "notes": notes,
         "can_contact": request.user.has_perm(ADD_CONTACT),
         "can_change": request.user.has_perm(CHANGE),
         "can_review": can_review,
         "contact_form": forms.get("contact_form") or ContactForm(),
         "status_form": forms.get("status_form") or StatusForm(submission=submission),
+        "note_form": forms.get("note_form") or NoteForm(),
         "override_form": forms.get("override_form")
         or OverrideForm(initial={"outcome": submission.outcome}),
         "clearance_form": forms.get("clearance_form") or ClearanceForm(submission=submission),
@@ -207,13 +213,18 @@ def log_contact(request: HttpRequest, reference: str) -> HttpResponse:
     form = ContactForm(request.POST)
     if not form.is_valid():
         return _page(request, submission, contact_form=form)
-    submission.record_contact(
-        form.cleaned_data["result"],
-        note=form.cleaned_data["note"],
-        by=actor(request),
-        request=request,
-    )
-    messages.success(request, _("The contact attempt was logged."))
+    try:
+        workflow.record_contact(
+            submission=submission,
+            result=form.cleaned_data["result"],
+            note=form.cleaned_data["note"],
+            by=actor(request),
+            request=request,
+        )
+    except StepNotAllowed as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The contact attempt was logged."))
     return redirect(submission_url(submission))
 
 
@@ -222,18 +233,22 @@ def change_status(request: HttpRequest, reference: str) -> HttpResponse:
     submission = get_submission_for_staff(request, reference, also=(CHANGE,))
     form = StatusForm(request.POST, submission=submission)
     if not form.is_valid():
-        messages.error(
-            request,
-            _(
-                "That status change is not allowed from “%(status)s”. "
-                "Choose one of the options shown."
+        if "to" in form.errors:
+            messages.error(
+                request,
+                _("A case that is “%(status)s” cannot be moved that way.")
+                % {"status": submission.get_status_display()},
             )
-            % {"status": submission.get_status_display()},
-        )
-        return redirect(submission_url(submission))
+        return _page(request, submission, status_form=form)
     try:
-        submission.change_status(form.cleaned_data["to"], by=actor(request), request=request)
-    except TransitionNotAllowed as refused:
+        workflow.close_case(
+            submission=submission,
+            to=form.cleaned_data["to"],
+            reason=form.cleaned_data["reason"],
+            by=actor(request),
+            request=request,
+        )
+    except StepNotAllowed as refused:
         messages.error(request, str(refused))
     else:
         messages.success(
@@ -244,13 +259,27 @@ def change_status(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
+def add_note(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = get_submission_for_staff(request, reference, also=(ADD_CONTACT,))
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _page(request, submission, note_form=form)
+    workflow.add_note(
+        submission=submission, text=form.cleaned_data["text"], by=actor(request), request=request
+    )
+    messages.success(request, _("The note was added."))
+    return redirect(submission_url(submission))
+
+
+@require_POST
 def override_outcome(request: HttpRequest, reference: str) -> HttpResponse:
     submission = get_submission_for_staff(request, reference, also=(REVIEW,))
     form = OverrideForm(request.POST)
     if not form.is_valid():
         return _page(request, submission, override_form=form)
-    submission.record_override(
-        form.cleaned_data["outcome"],
+    workflow.override_outcome(
+        submission=submission,
+        outcome=form.cleaned_data["outcome"],
         reason=form.cleaned_data["reason"],
         by=actor(request),
         request=request,
@@ -268,12 +297,13 @@ def clear_for_consult(request: HttpRequest, reference: str) -> HttpResponse:
     form = ClearanceForm(request.POST, submission=submission)
     if not form.is_valid():
         return _page(request, submission, clearance_form=form)
-    submission.clear_for_consult(
-        reason=form.cleaned_data["reason"], by=actor(request), request=request
+    workflow.clear_for_consult(
+        submission=submission,
+        reason=form.cleaned_data["reason"],
+        by=actor(request),
+        request=request,
     )
     messages.success(request, _("Cleared for a consult."))
-    from consults.booking import send_booking_invite  # the scheduling app emails a booking link
-
     try:
         sent = send_booking_invite(
             submission=submission, by=submission.cleared_by, audit_entry=False

@@ -39,7 +39,7 @@ CASES: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = [
     (
         "post",
         "/staff/submissions/{ref}/status/",
-        {"to": "not_proceeding"},
+        {"to": "not_proceeding", "reason": "Moved away."},
         (302, 302, 302, 302, 302, 403),
     ),
     (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from intake.models import AuditEvent, ScreeningRecord, Status, Submission
+from intake import audit
+from intake.models import AuditEvent, ScreeningRecord, Status
 from tests.helpers import (
     make_chiropractor,
     make_clinic_admin,
@@ -56,7 +57,7 @@ def test_submission_change_page_is_read_only_in_plain_words_and_audited() -> Non
     assert 'name="_save"' not in page
     event = AuditEvent.objects.filter(submission=submission).latest("pk")
     assert (event.action, event.actor, event.ip_address, event.detail) == (
-        "viewed_submission",
+        audit.VIEWED_SUBMISSION,
         admin_user,
         "203.0.113.9",
         {"via": "admin"},
@@ -90,27 +91,28 @@ def test_export_selected_as_csv_is_audited_with_a_count() -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert len(response.content.decode("utf-8-sig").strip().splitlines()) == 3
-    event = AuditEvent.objects.get(action="exported_submissions")
+    event = AuditEvent.objects.get(action=audit.EXPORTED_SUBMISSIONS)
     assert event.detail == {"count": 2, "via": "admin"}
 
 
-def test_mark_contacted_moves_new_submissions_through_the_model_and_audits_each() -> None:
+def test_the_admin_offers_no_way_to_change_a_status() -> None:
     fresh = make_submission()
-    closed = make_submission()
-    Submission.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
-    desk = make_front_desk()
-    response = signed_in(desk).post(
+    client = signed_in(make_clinic_admin())
+    page = client.get("/admin/intake/submission/")
+    assert "mark_contacted" not in page.content.decode()
+    response = client.post(
         "/admin/intake/submission/",
-        {"action": "mark_contacted", "_selected_action": [fresh.pk, closed.pk]},
+        {"action": "mark_contacted", "_selected_action": [fresh.pk]},
         follow=True,
     )
-    assert "1 submission marked contacted." in response.content.decode()
-    assert "only new submissions" in response.content.decode()
+    assert response.status_code == 200
     fresh.refresh_from_db()
-    closed.refresh_from_db()
-    assert (fresh.status, closed.status) == (Status.CONTACTED, Status.CLOSED)
-    event = AuditEvent.objects.get(action="changed_status")
-    assert (event.submission, event.actor) == (fresh, desk)
+    assert fresh.status == Status.NEW
+    assert not AuditEvent.objects.filter(action=audit.CHANGED_STATUS).exists()
+    change = client.post(f"/admin/intake/submission/{fresh.pk}/change/", {"status": "contacted"})
+    assert change.status_code == 403
+    fresh.refresh_from_db()
+    assert fresh.status == Status.NEW
 
 
 def test_audit_trail_is_readable_by_clinic_admin_and_cannot_be_changed() -> None:
@@ -122,7 +124,7 @@ def test_audit_trail_is_readable_by_clinic_admin_and_cannot_be_changed() -> None
     assert client.post(f"/admin/intake/auditevent/{event.pk}/change/", {}).status_code == 403
     assert client.get("/admin/intake/auditevent/add/").status_code == 403
     assert client.get(f"/admin/intake/auditevent/{event.pk}/delete/").status_code == 403
-    assert AuditEvent.objects.filter(pk=event.pk, action="submitted").exists()
+    assert AuditEvent.objects.filter(pk=event.pk, action=audit.SUBMITTED).exists()
 
 
 def test_front_desk_and_chiropractor_cannot_read_the_audit_trail_in_the_admin() -> None:

@@ -30,6 +30,7 @@ from consults.booking import (
 )
 from consults.models import Consult, TimeOff
 from consults.slots import free_slots
+from intake import audit, workflow
 from intake.models import AuditEvent, Outcome, Status
 from tests.helpers import make_clinic_admin, make_front_desk, make_staff, sign_in
 from tests.scheduling import at, make_case, make_profile, next_monday
@@ -127,13 +128,13 @@ def test_booking_stores_the_consult_moves_the_status_audits_and_emails_an_invita
     assert consult.kind == Consult.Kind.DRY_NEEDLING
     submission.refresh_from_db()
     assert submission.status == Status.CONSULT_BOOKED
-    event = AuditEvent.objects.get(action="booked_consult")
+    event = AuditEvent.objects.get(action=audit.BOOKED_CONSULT)
     assert (event.actor, event.submission, event.detail["consult"]) == (
         desk,
         submission,
         consult.pk,
     )
-    assert AuditEvent.objects.filter(action="changed_status", submission=submission).exists()
+    assert AuditEvent.objects.filter(action=audit.CHANGED_STATUS, submission=submission).exists()
     (message,) = mail.outbox
     assert message.subject == "Your appointment at Heel Pain Clinic"
     assert message.to == [submission.email]
@@ -149,9 +150,11 @@ def test_no_email_mentions_health_data() -> None:
     assert isinstance(result, Booked)
     reschedule_consult(consult=result.consult, starts_at=at(next_monday(), 10), by=None)
     cancel_consult(consult=result.consult, by=None, reason="Patient asked")
-    assert len(mail.outbox) == 3
+    # Three to the patient, and for the move and the cancellation a notice to the clinic.
+    assert len(mail.outbox) == 5
     for message in mail.outbox:
-        text = f"{message.subject}\n{message.body}\n{message.attachments[0][1]}".lower()
+        attachment = message.attachments[0][1] if message.attachments else ""
+        text = f"{message.subject}\n{message.body}\n{attachment}".lower()
         for word in ("needling", "eligible", "urgent", "refer", "finding", "outcome", "heel pain:"):
             assert word not in text.replace("heel pain clinic", ""), (word, message.subject)
         assert submission.first_name.lower() not in message.subject.lower()
@@ -174,16 +177,17 @@ def test_the_invitation_is_in_the_clinic_time_zone_with_a_stable_uid() -> None:
 
     reschedule_consult(consult=consult, starts_at=at(next_monday(), 11), by=None)
     moved = event_of(mail.outbox[1])
+    assert mail.outbox[2].to == ["frontdesk@example.com"]  # the clinic's notice of the move
     assert (str(moved["UID"]), moved.decoded("SEQUENCE")) == (str(event["UID"]), 1)
     assert moved.decoded("DTSTART") == at(next_monday(), 11)
 
     cancel_consult(consult=consult, by=None, reason="Cannot come")
-    cancelled = ics_of(mail.outbox[2])
+    cancelled = ics_of(mail.outbox[3])
     assert cancelled["METHOD"] == "CANCEL"
     gone = cancelled.walk("VEVENT")[0]
     assert (str(gone["UID"]), gone.decoded("SEQUENCE")) == (str(event["UID"]), 2)
     assert gone["STATUS"] == "CANCELLED"
-    assert "method=CANCEL" in mail.outbox[2].attachments[0][2]
+    assert "method=CANCEL" in mail.outbox[3].attachments[0][2]
 
 
 def test_a_second_booking_of_the_same_slot_is_refused_as_taken() -> None:
@@ -261,6 +265,7 @@ def test_cancelling_frees_the_slot_and_sends_the_case_back_to_contacted() -> Non
     chiro = make_profile()
     desk = make_front_desk()
     submission = make_case()
+    workflow.record_contact(submission=submission, result="reached", by=desk)
     start = at(next_monday(), 9)
     result = book_consult(submission=submission, chiropractor=chiro, starts_at=start, by=desk)
     assert isinstance(result, Booked)
@@ -270,9 +275,54 @@ def test_cancelling_frees_the_slot_and_sends_the_case_back_to_contacted() -> Non
     assert submission.status == Status.CONTACTED
     consult = Consult.objects.get()
     assert (consult.status, consult.cancel_reason) == ("cancelled", "Patient is unwell")
-    assert AuditEvent.objects.filter(action="cancelled_consult", actor=desk).count() == 1
+    assert AuditEvent.objects.filter(action=audit.CANCELLED_CONSULT, actor=desk).count() == 1
     again = book_consult(submission=make_case(), chiropractor=chiro, starts_at=start, by=desk)
     assert isinstance(again, Booked) and again.created
+
+
+def test_a_staff_cancellation_of_a_case_nobody_reached_puts_it_back_to_new_with_the_clock() -> None:
+    chiro, desk, submission = make_profile(), make_front_desk(), make_case()
+    result = book_consult(
+        submission=submission, chiropractor=chiro, starts_at=at(next_monday(), 9), by=None
+    )
+    assert isinstance(result, Booked)
+    submission.refresh_from_db()
+    assert (submission.status, submission.contact_due_at) == (Status.CONSULT_BOOKED, None)
+    cancel_consult(consult=result.consult, by=desk, reason="Chiropractor ill")
+    submission.refresh_from_db()
+    assert submission.status == Status.NEW
+    assert submission.contact_due_at is not None and submission.patient_cancelled_at is None
+
+
+def test_a_patient_cancellation_is_shown_to_staff_and_the_clinic_is_told_by_reference() -> None:
+    chiro, desk, submission = make_profile(), make_front_desk(), make_case()
+    workflow.record_contact(submission=submission, result="reached", by=desk)
+    result = book_consult(
+        submission=submission, chiropractor=chiro, starts_at=at(next_monday(), 9), by=desk
+    )
+    assert isinstance(result, Booked)
+    mail.outbox.clear()
+    cancel_consult(consult=result.consult, by=None, reason="Work trip, sorry")
+    submission.refresh_from_db()
+    assert submission.status == Status.CONTACTED  # back to contacted, not "booked"
+    assert submission.patient_cancelled_at is not None
+    assert submission.contact_due_at is not None  # the front desk must call them back
+    notice = next(m for m in mail.outbox if m.to == ["frontdesk@example.com"])
+    assert submission.reference in notice.body
+    assert submission.first_name not in f"{notice.subject} {notice.body}"
+    assert "Work trip" not in f"{notice.subject} {notice.body}"
+    event = AuditEvent.objects.get(action=audit.CANCELLED_CONSULT)
+    assert event.actor is None and event.detail["by_patient"] is True
+    client = Client()
+    sign_in(client, desk)
+    page = client.get(f"/staff/submissions/{submission.reference}/")
+    text = page.content.decode()
+    assert "Patient cancelled" in text
+    assert ("cancelled the consult", "Work trip, sorry") in [
+        (e.sentence, e.said) for e in page.context["timeline"] if e.actor == "Patient"
+    ]
+    queue = client.get("/staff/").content.decode()
+    assert "Patient cancelled" in queue
 
 
 # Staff pages -------------------------------------------------------------------------------
@@ -354,7 +404,7 @@ def test_staff_move_a_consult_to_another_free_time(client) -> None:
     assert response.status_code == 302
     consult = Consult.objects.get()
     assert (consult.starts_at, consult.sequence) == (at(next_monday(), 11), 1)
-    assert AuditEvent.objects.filter(action="rescheduled_consult").count() == 1
+    assert AuditEvent.objects.filter(action=audit.RESCHEDULED_CONSULT).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -462,7 +512,7 @@ def test_a_booking_link_that_cannot_be_sent_tells_the_front_desk(client) -> None
     url = f"/staff/submissions/{submission.reference}/consult/invite/"
     response = client.post(url, follow=True)
     assert "We could not send the email just now" in response.content.decode()
-    assert not AuditEvent.objects.filter(action="sent_booking_link").exists()
+    assert not AuditEvent.objects.filter(action=audit.SENT_BOOKING_LINK).exists()
 
 
 def test_a_patient_double_click_makes_one_consult() -> None:
@@ -702,7 +752,7 @@ def test_the_clinic_admin_adds_a_chiropractor_with_their_consult_length(client) 
     )
     assert response.status_code == 302
     assert user.chiropractor_profile.consult_minutes == 45
-    assert AuditEvent.objects.filter(action="changed_availability").exists()
+    assert AuditEvent.objects.filter(action=audit.CHANGED_AVAILABILITY).exists()
 
 
 def test_staff_can_move_a_consult_to_another_chiropractor(client) -> None:
@@ -732,7 +782,7 @@ def test_front_desk_emails_a_booking_link_from_the_booking_page(client) -> None:
     assert response.status_code == 302
     (message,) = mail.outbox
     assert submission_from_booking_token(token_in(message.body, "book")) == submission
-    assert AuditEvent.objects.filter(action="sent_booking_link", submission=submission).exists()
+    assert AuditEvent.objects.filter(action=audit.SENT_BOOKING_LINK, submission=submission).exists()
     blocked = make_case(Outcome.REFER)
     client.post(f"/staff/submissions/{blocked.reference}/consult/invite/")
     assert len(mail.outbox) == 1

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from intake import audit
 from intake.models import AuditEvent, Status
 from tests.helpers import (
     assert_no_axe_violations,
@@ -64,7 +65,7 @@ def test_front_desk_finds_an_urgent_case_logs_a_call_and_changes_its_status(
     urgent.refresh_from_db()
     assert urgent.status == Status.CONSULT_BOOKED and urgent.first_contact_at is not None
     actions = set(AuditEvent.objects.filter(submission=urgent).values_list("action", flat=True))
-    assert {"viewed_submission", "logged_contact", "changed_status"} <= actions
+    assert {audit.VIEWED_SUBMISSION, audit.LOGGED_CONTACT, audit.CHANGED_STATUS} <= actions
 
 
 def test_chiropractor_view_of_a_submission_has_no_accessibility_violations(

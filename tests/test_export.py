@@ -8,6 +8,7 @@ import io
 import pytest
 from django.test import Client
 
+from intake import audit
 from intake.models import AuditEvent
 from intake.questions import QUESTIONS
 from staff.export import safe_cell
@@ -75,7 +76,7 @@ def test_export_follows_the_queue_filters_and_is_audited_with_a_count(desk: Clie
     make_submission()
     response = desk.get("/staff/export.csv?outcome=urgent&q=ada")
     assert len(rows(response)) == 3
-    event = AuditEvent.objects.get(action="exported_submissions")
+    event = AuditEvent.objects.get(action=audit.EXPORTED_SUBMISSIONS)
     assert event.actor is not None and event.actor.username == "desk"
     assert event.detail == {
         "count": 2,
@@ -90,4 +91,4 @@ def test_export_needs_the_export_permission() -> None:
     client = Client()
     sign_in(client, make_staff("viewer", None))
     assert client.get("/staff/export.csv").status_code == 403
-    assert not AuditEvent.objects.filter(action="exported_submissions").exists()
+    assert not AuditEvent.objects.filter(action=audit.EXPORTED_SUBMISSIONS).exists()

@@ -13,6 +13,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 
+from intake import audit
 from intake.models import AuditEvent, Draft, ScreeningRecord, Submission
 from intake.questions import SECTIONS_BY_CODE
 from intake.submissions import CONSENT_VERSION
@@ -288,7 +289,7 @@ def test_submitting_stores_answers_consent_signature_ip_agent_and_screening(
     assert submission.user_agent == "PhoneBrowser/1.0"
     assert submission.outcome == "eligible"
     assert ScreeningRecord.objects.get(submission=submission).outcome == "eligible"
-    assert AuditEvent.objects.filter(action="submitted", submission=submission).count() == 1
+    assert AuditEvent.objects.filter(action=audit.SUBMITTED, submission=submission).count() == 1
     assert not Draft.objects.filter(pk=draft_key).exists()
 
 

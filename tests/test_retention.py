@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from intake.models import AuditEvent, ContactAttempt, Draft, Status, Submission
+from intake import audit, workflow
+from intake.models import AuditEvent, Draft, Status, Submission
 from tests.helpers import make_front_desk, make_staff, make_submission, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -31,14 +32,14 @@ def make_finished(days_old: int, status: str = Status.CLOSED) -> Submission:
         first_name="Robin",
         last_name="Example",
     )
-    Submission.objects.filter(pk=submission.pk).update(status=status)
-    submission.refresh_from_db()
-    ContactAttempt.objects.create(
+    workflow.record_contact(
         submission=submission,
         result="reached",
         note="Robin asked about parking",
         by=make_staff(f"desk{submission.pk}", None),
     )
+    Submission.objects.filter(pk=submission.pk).update(status=status)
+    submission.refresh_from_db()
     return submission
 
 
@@ -86,7 +87,7 @@ def test_a_dry_run_changes_nothing_but_says_what_it_would_do_and_is_audited(
     assert Draft.objects.count() == 1
     submission.refresh_from_db()
     assert submission.first_name == "Robin" and submission.anonymised_at is None
-    event = AuditEvent.objects.get(action="purged_data")
+    event = AuditEvent.objects.get(action=audit.PURGED_DATA)
     assert event.actor is None
     assert event.detail["dry_run"] is True
     assert event.detail["drafts_deleted"] == 1
@@ -130,9 +131,9 @@ def test_finished_submissions_past_the_period_are_anonymised_keeping_reference_a
         outcome,
         submitted_at,
     )
-    assert submission.contacts.get().note == "[removed]"
+    assert list(submission.notes.values_list("text", flat=True)) == ["[removed]"]
     assert AuditEvent.objects.filter(submission=submission).count() == audit_rows
-    run = AuditEvent.objects.get(action="purged_data")
+    run = AuditEvent.objects.get(action=audit.PURGED_DATA)
     assert run.detail["submission_ids"] == [submission.pk]
     assert "Robin" not in json.dumps(run.detail)
 
@@ -154,7 +155,7 @@ def test_running_twice_anonymises_once(settings: Any) -> None:
     make_finished(400)
     purge()
     assert "Anonymised 0" in purge()
-    assert AuditEvent.objects.filter(action="purged_data").count() == 2
+    assert AuditEvent.objects.filter(action=audit.PURGED_DATA).count() == 2
 
 
 # Subject access export
@@ -175,9 +176,9 @@ def test_staff_download_one_patients_data_as_json_and_it_is_audited(client: Clie
     assert data["reference"] == submission.reference
     assert data["patient"]["first_name"] == "Robin"
     assert data["answers"]["first_name"] == "Robin"
-    assert data["contacts"][0]["note"] == "Robin asked about parking"
+    assert data["reasons_and_notes"][0]["text"] == "Robin asked about parking"
     assert data["screenings"][0]["outcome"] == submission.screened_outcome
-    event = AuditEvent.objects.get(action="exported_subject_data")
+    event = AuditEvent.objects.get(action=audit.EXPORTED_SUBJECT_DATA)
     assert (event.actor, event.submission) == (user, submission)
 
 
@@ -192,7 +193,7 @@ def test_staff_without_the_permission_cannot_download(client: Client) -> None:
     submission = make_submission()
     sign_in(client, make_staff("outsider", None))
     assert client.get(f"/staff/submissions/{submission.reference}/export.json").status_code == 403
-    assert not AuditEvent.objects.filter(action="exported_subject_data").exists()
+    assert not AuditEvent.objects.filter(action=audit.EXPORTED_SUBJECT_DATA).exists()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:

@@ -9,6 +9,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.two_factor import new_backup_codes
+from intake import audit
 from intake.models import AuditEvent, User
 from tests.helpers import make_clinic_admin, make_front_desk, sign_in
 from tests.test_foundation import run_python
@@ -68,7 +69,7 @@ def test_enrolling_with_a_right_code_verifies_the_session_and_shows_backup_codes
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/staff/").status_code == 200
-    assert AuditEvent.objects.filter(action="two_factor_enrolled", actor=user).exists()
+    assert AuditEvent.objects.filter(action=audit.ENROLLED_TWO_FACTOR, actor=user).exists()
 
 
 def test_enrolling_with_a_wrong_code_confirms_nothing(client: Client) -> None:
@@ -110,7 +111,7 @@ def test_a_wrong_code_is_refused_and_audited(client: Client) -> None:
     assert response.status_code == 200
     assert b"did not work" in response.content
     assert client.get("/staff/").status_code == 302
-    assert AuditEvent.objects.filter(action="two_factor_failed", actor=user).exists()
+    assert AuditEvent.objects.filter(action=audit.FAILED_TWO_FACTOR, actor=user).exists()
 
 
 def test_a_backup_code_signs_in_once(client: Client) -> None:
