@@ -221,7 +221,7 @@ CLINIC_OPENS_AT = env("CLINIC_OPENS_AT", "08:00")
 CLINIC_CLOSES_AT = env("CLINIC_CLOSES_AT", "18:00")
 CLINIC_WORKING_DAYS = [int(d) for d in env_list("CLINIC_WORKING_DAYS", "0,1,2,3,4")]
 
-# Screening policy (SCREENING.md); each result stores the values it was screened with.
+# Screening policy (docs/clinical.md); each result stores the values it was screened with.
 SCREENING_MIN_DURATION_WEEKS = env_int("SCREENING_MIN_DURATION_WEEKS", 6)
 SCREENING_STEROID_WINDOW_WEEKS = env_int("SCREENING_STEROID_WINDOW_WEEKS", 12)
 SCREENING_AGE_OF_MAJORITY = env_int("SCREENING_AGE_OF_MAJORITY", 18)

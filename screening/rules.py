@@ -89,7 +89,7 @@ class Policy:
 
 
 class Facts(dict[str, Any]):
-    """The answers as the rules read them, plus the derived terms of SCREENING.md."""
+    """The answers as the rules read them, plus the terms derived from them (age, n_inflam...)."""
 
     __slots__ = ("age", "n_inflam", "duration_weeks", "steroid_days", "policy")
     age: int

@@ -1,4 +1,4 @@
-"""The question catalogue: every question by code, section, type and wording (QUESTIONS.md)."""
+"""The question catalogue: every question by code, section, type and wording (docs/clinical.md)."""
 
 from __future__ import annotations
 
