@@ -337,6 +337,7 @@ def test_an_urgent_patient_sees_the_safety_advice_first(client: Client) -> None:
     html = client.get("/intake/done/").content.decode()
     main = html.split('<main id="main"', 1)[1]
     advice = RULES_BY_ID["cauda_equina_signs"].safety_advice()
+    assert advice is not None
     assert advice in main
     assert main.index('role="alert"') < main.index(advice) < main.index("Your reference")
     assert "Call 911 or go to the nearest emergency room now" in main
