@@ -227,7 +227,7 @@ CLINIC_ROUTINE_RETRY_DAYS = env_int("CLINIC_ROUTINE_RETRY_DAYS", 1)
 # Where the clinic is told about patients' own cancellations (the reference only).
 CLINIC_INBOX_EMAIL = env("CLINIC_INBOX_EMAIL", "frontdesk@example.com")
 
-# Screening policy (SCREENING.md); each result stores the values it was screened with.
+# Screening policy (docs/clinical.md); each result stores the values it was screened with.
 SCREENING_MIN_DURATION_WEEKS = env_int("SCREENING_MIN_DURATION_WEEKS", 6)
 SCREENING_STEROID_WINDOW_WEEKS = env_int("SCREENING_STEROID_WINDOW_WEEKS", 12)
 SCREENING_AGE_OF_MAJORITY = env_int("SCREENING_AGE_OF_MAJORITY", 18)

@@ -224,7 +224,7 @@ def _screening(submission: Submission) -> Result | None:
 def safety_advice(submission: Submission) -> list[str]:
     """The patient-facing safety advice of each urgent finding (for the confirmation page)."""
     result = _screening(submission)
-    return result.safety_advice() if result is not None else []
+    return result.safety_advice(gettext) if result is not None else []
 
 
 def email_safety_advice(submission: Submission) -> list[str]:
@@ -232,7 +232,7 @@ def email_safety_advice(submission: Submission) -> list[str]:
     result = _screening(submission)
     if result is None or result.advice is None:
         return []
-    return [str(SAFETY_ADVICE_BY_LEVEL[result.advice])]
+    return [gettext(SAFETY_ADVICE_BY_LEVEL[result.advice])]
 
 
 def send_receipt(submission: Submission) -> None:

@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from screening import OUTCOME_LABELS, OUTCOMES
+
 # Patient references avoid characters that are easy to confuse (0/O, 1/I/L, 5/S, 2/Z, 8/B).
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 REFERENCE_LENGTH = 8
@@ -26,12 +28,13 @@ class User(AbstractUser):
     """A staff member. Patients never have accounts."""
 
 
-class Outcome(models.TextChoices):
-    URGENT = "urgent", _("Urgent")
-    REFER = "refer", _("Refer")
-    NO_NEEDLING = "no_needling", _("No needling")
-    REVIEW = "review", _("Review")
-    ELIGIBLE = "eligible", _("Eligible")
+# The screening outcomes as stored choices: values, order and names come from screening's one list
+# (URGENT, REFER, NO_NEEDLING, REVIEW, ELIGIBLE, most severe first); the names are translated here.
+Outcome = models.TextChoices(  # type: ignore[call-overload]
+    "Outcome",
+    [(value.upper(), (value, _(OUTCOME_LABELS[value]))) for value in OUTCOMES],
+    module=__name__,
+)
 
 
 # Lower sorts first in the staff queue.

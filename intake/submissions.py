@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from screening import Policy, Result, screen
 
@@ -71,7 +72,9 @@ def create_submission(
     )
     if errors:
         raise InvalidAnswers(errors)
-    result = screen(cleaned, screening_date=screening_date, policy=current_policy())
+    result = screen(
+        cleaned, screening_date=screening_date, policy=current_policy(), translate=gettext
+    )
     submission = Submission(
         draft_key=draft_key,
         answers=cleaned,
@@ -115,7 +118,9 @@ def rescreen(*, submission: Submission, by: User, request: HttpRequest | None = 
     )
     if errors:
         raise CannotRescreen(sorted(errors))
-    result = screen(cleaned, screening_date=screening_date, policy=current_policy())
+    result = screen(
+        cleaned, screening_date=screening_date, policy=current_policy(), translate=gettext
+    )
     previous = submission.screened_outcome
     _screening_record(submission, result, by=by)
     submission.screened_outcome = result.outcome

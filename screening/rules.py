@@ -1,28 +1,50 @@
-"""The triage rules of SCREENING.md, one small documented unit each, and the terms they read."""
+"""The triage rules, one small documented unit each, and the terms they read.
 
-# Pure on purpose: no ORM, no request, no settings import. Callers pass the Policy in.
+Each rule's `source` names a heading of docs/clinical.md, where the rule is explained with its
+evidence.
+
+Pure on purpose: no ORM, no request, no settings, no translation machinery; callers pass the
+Policy in. Texts are English message ids marked with `_` so that `makemessages` extracts them;
+whoever shows or stores a text translates it (`translate=gettext`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
+from .conditional import CONDITIONAL_CODES
 
-if TYPE_CHECKING:
-    from django.utils.functional import _StrPromise
+Translate = Callable[[str], str]
 
-    StrOrPromise = str | _StrPromise
+
+def _(text: str) -> str:
+    """Mark text for translation (xgettext extracts `_("...")`); the caller translates it."""
+    return text
+
+
+def untranslated(text: str) -> str:
+    """The default `translate`: the English text as written."""
+    return text
+
 
 # Bump whenever any rule, its order or its condition changes (tests hold ids and version together).
 RULESET_VERSION = "2026.11.1"
 
 Outcome = Literal["urgent", "refer", "no_needling", "review", "eligible"]
 Advice = Literal["now", "today"]
-OUTCOMES: tuple[Outcome, ...] = ("urgent", "refer", "no_needling", "review", "eligible")
+# The outcomes, most severe first, with their staff-facing names (English message ids). The one
+# list of outcomes: intake.models.Outcome (the stored choices) is built from it.
+OUTCOME_LABELS: dict[Outcome, str] = {
+    "urgent": _("Urgent"),
+    "refer": _("Refer"),
+    "no_needling": _("No needling"),
+    "review": _("Review"),
+    "eligible": _("Eligible"),
+}
+OUTCOMES: tuple[Outcome, ...] = tuple(OUTCOME_LABELS)
 SEVERITY: dict[str, int] = {outcome: rank for rank, outcome in enumerate(OUTCOMES)}
 
 # Upper limit of each pain_duration band in weeks; None = no upper limit.
@@ -34,11 +56,6 @@ DURATION_UPPER_WEEKS: dict[str, int | None] = {
     "6m_12m": 52,
     "gt_12m": None,
 }
-
-# Answers that exist only when their condition holds; absent, they read as false in every rule.
-CONDITIONAL_CODES = frozenset(
-    {"representative_name", "last_steroid_injection", "puncture_worsening", "numb_feet"}
-)
 
 
 def age_on(born: date, on: date) -> int:
@@ -72,7 +89,7 @@ class Policy:
 
 
 class Facts(dict[str, Any]):
-    """The answers as the rules read them, plus the derived terms of SCREENING.md."""
+    """The answers as the rules read them, plus the terms derived from them (age, n_inflam...)."""
 
     __slots__ = ("age", "n_inflam", "duration_weeks", "steroid_days", "policy")
     age: int
@@ -103,26 +120,39 @@ def facts_for(answers: Mapping[str, object], *, screening_date: date, policy: Po
     return facts
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One triage rule: fires when `condition` holds for the facts; `source` names its evidence."""
-
-    id: str
-    outcome: Outcome
-    condition: Callable[[Facts], object]
-    reason: StrOrPromise  # staff-facing: what was reported and why it matters
-    source: str
-    advice: Advice | None = None  # urgent rules only
-    safety_advice: StrOrPromise | None = None  # patient-facing, urgent rules only
-
-
 _NOW = _("Call 911 or go to the nearest emergency room now. Do not wait for our call.")
 _TODAY = _(
     "Please get seen by a doctor today, at an urgent care center or an emergency room. "
     "Do not wait for our call. If it gets worse, call 911."
 )
-# Shown when a stored finding's rule is no longer in RULES (an older ruleset).
-SAFETY_ADVICE_BY_LEVEL: dict[str, StrOrPromise] = {"now": _NOW, "today": _TODAY}
+# Where to go, by advice level (English message ids). Also shown on its own when a stored
+# finding's rule is no longer in RULES (an older ruleset).
+SAFETY_ADVICE_BY_LEVEL: dict[str, str] = {"now": _NOW, "today": _TODAY}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One triage rule: fires when `condition` holds for the facts.
+
+    `source` is the heading of docs/clinical.md that explains the rule and its evidence.
+    """
+
+    id: str
+    outcome: Outcome
+    condition: Callable[[Facts], object]
+    reason: str  # staff-facing: what was reported and why it matters
+    source: str
+    advice: Advice | None = None  # urgent rules only
+    told: str | None = None  # urgent rules only: what the patient told us, in their words
+
+    def safety_advice(self, translate: Translate = untranslated) -> str | None:
+        """Patient-facing text of an urgent rule: what they told us, then where to go now.
+
+        It never names a diagnosis. Translated piece by piece, as the pieces are the messages.
+        """
+        if self.advice is None or self.told is None:
+            return None
+        return f"{translate(self.told)} {translate(SAFETY_ADVICE_BY_LEVEL[self.advice])}"
 
 
 def _urgent(
@@ -130,13 +160,11 @@ def _urgent(
     condition: Callable[[Facts], object],
     *,
     advice: Advice,
-    reason: StrOrPromise,
-    told: StrOrPromise,
+    reason: str,
+    told: str,
     source: str,
 ) -> Rule:
-    # Patient text = what they told us + where to go; it never names a diagnosis.
-    level = _NOW if advice == "now" else _TODAY
-    return Rule(id, "urgent", condition, reason, source, advice, format_lazy("{} {}", told, level))
+    return Rule(id, "urgent", condition, reason, source, advice, told)
 
 
 RULES: tuple[Rule, ...] = (
@@ -147,7 +175,7 @@ RULES: tuple[Rule, ...] = (
         advice="now",
         reason=_("Fever with a hot, red or swollen foot: possible infection or septic joint."),
         told=_("You told us you have a fever and a hot, red or swollen foot."),
-        source="NHS red-flag pathways; Queensland Health referral criteria",
+        source="Urgent: infection",
     ),
     _urgent(
         "diabetic_foot_wound",
@@ -155,7 +183,7 @@ RULES: tuple[Rule, ...] = (
         advice="today",
         reason=_("Diabetes with a foot wound or ulcer: active diabetic foot problem."),
         told=_("You told us you have diabetes and a wound or sore on your foot."),
-        source="NICE NG19 (diabetic foot problems)",
+        source="Urgent: diabetic foot",
     ),
     _urgent(
         "wound_with_fever",
@@ -163,7 +191,7 @@ RULES: tuple[Rule, ...] = (
         advice="now",
         reason=_("Foot wound with fever: possible deep infection."),
         told=_("You told us you have a wound on your foot and a fever."),
-        source="SCREENING.md clinical consensus (deep infection)",
+        source="Urgent: infection",
     ),
     _urgent(
         "puncture_infection_signs",
@@ -177,7 +205,7 @@ RULES: tuple[Rule, ...] = (
             "You told us something sharp went into your foot and the pain is getting worse "
             "or you have a fever."
         ),
-        source="SCREENING.md clinical consensus (osteomyelitis after puncture)",
+        source="Urgent: infection",
     ),
     _urgent(
         "fever_immunosuppressed",
@@ -185,7 +213,7 @@ RULES: tuple[Rule, ...] = (
         advice="now",
         reason=_("Fever with a weakened immune system: possible serious infection."),
         told=_("You told us you have a fever and a weak immune system."),
-        source="SCREENING.md clinical consensus (febrile immunosuppression)",
+        source="Urgent: infection",
     ),
     _urgent(
         "charcot_signs",
@@ -196,7 +224,7 @@ RULES: tuple[Rule, ...] = (
             "treat as Charcot until shown otherwise."
         ),
         told=_("You told us you have diabetes and a hot, red or swollen foot."),
-        source="NICE NG19 (hot swollen diabetic foot)",
+        source="Urgent: diabetic foot",
     ),
     _urgent(
         "cannot_bear_weight",
@@ -204,7 +232,7 @@ RULES: tuple[Rule, ...] = (
         advice="today",
         reason=_("Cannot bear weight and take four steps: possible fracture."),
         told=_("You told us you cannot stand on your foot and take four steps."),
-        source="Ottawa ankle and foot rules (inability to bear weight)",
+        source="Urgent: fracture or tendon rupture",
     ),
     _urgent(
         "achilles_rupture_signs",
@@ -218,7 +246,7 @@ RULES: tuple[Rule, ...] = (
             "You told us you felt a sudden pop or snap at the back of your heel or calf. "
             "Being able to walk does not mean it is minor."
         ),
-        source="BJGP 2015 (missed Achilles rupture)",
+        source="Urgent: fracture or tendon rupture",
     ),
     _urgent(
         "dvt_signs",
@@ -229,7 +257,7 @@ RULES: tuple[Rule, ...] = (
             "You told us one calf or leg has become swollen, warm, red or sore. "
             "If you get short of breath or have chest pain, call 911 at once."
         ),
-        source="NICE NG158 (suspected DVT: same-day assessment)",
+        source="Urgent: blood vessels",
     ),
     _urgent(
         "ischaemia_signs",
@@ -239,7 +267,7 @@ RULES: tuple[Rule, ...] = (
             "Foot colder, paler, bluer or darker, or rest pain: possible loss of blood supply."
         ),
         told=_("You told us your foot or toes have become colder, paler, bluer or darker."),
-        source="SCREENING.md clinical consensus (acute limb ischaemia)",
+        source="Urgent: blood vessels",
     ),
     _urgent(
         "cauda_equina_signs",
@@ -250,7 +278,7 @@ RULES: tuple[Rule, ...] = (
             "You told us about new numbness between your legs or new trouble "
             "with your bladder or bowels."
         ),
-        source="SCREENING.md clinical consensus (cauda equina syndrome)",
+        source="Urgent: nerves and spine",
     ),
     _urgent(
         "neurological_deficit",
@@ -258,7 +286,7 @@ RULES: tuple[Rule, ...] = (
         advice="today",
         reason=_("New foot or ankle weakness (foot drop): needs same-day assessment."),
         told=_("You told us your foot or ankle has become weak."),
-        source="SCREENING.md clinical consensus (new motor deficit)",
+        source="Urgent: nerves and spine",
     ),
     # --- refer ---
     Rule(
@@ -269,14 +297,14 @@ RULES: tuple[Rule, ...] = (
             "Night or rest pain, or unexplained weight loss: points away from plantar fasciitis "
             "(tumour, infection, systemic disease)."
         ),
-        "BMJ Best Practice (plantar fasciitis: pain eases with rest)",
+        "Refer: serious illness",
     ),
     Rule(
         "active_cancer",
         "refer",
         lambda f: f["cancer"] == "current",
         _("Current cancer: heel pain needs medical assessment; no needling near a tumour."),
-        "SCREENING.md clinical consensus",
+        "Refer: serious illness",
     ),
     Rule(
         "currently_unwell",
@@ -289,7 +317,7 @@ RULES: tuple[Rule, ...] = (
             and not f["immunosuppressed"]
         ),
         _("Fever or acutely unwell: a bar to needling now; fever needs a medical look."),
-        "SCREENING.md clinical consensus (acute illness)",
+        "Refer: serious illness",
     ),
     Rule(
         "stress_fracture_signs",
@@ -299,7 +327,7 @@ RULES: tuple[Rule, ...] = (
             "Load increase with inability to hop or pain not eased by rest: possible calcaneal "
             "stress fracture; imaging before needling."
         ),
-        "AAFP Heel Pain (Tu 2018)",
+        "Refer: another cause of heel pain",
     ),
     Rule(
         "inflammatory_arthritis_signs",
@@ -309,21 +337,21 @@ RULES: tuple[Rule, ...] = (
             "Spondyloarthritis features (two or more, or one with pain in both heels): "
             "possible inflammatory arthritis."
         ),
-        "APTA/JOSPT heel pain CPG 2014 (Martin et al.)",
+        "Refer: another cause of heel pain",
     ),
     Rule(
         "hot_swollen_foot",
         "refer",
         lambda f: f["hot_red_swollen"] and not f["fever_unwell"] and not f["diabetes"],
         _("Hot, red or swollen foot without fever: inflammation or gout needs a medical look."),
-        "SCREENING.md clinical consensus",
+        "Refer: another cause of heel pain",
     ),
     Rule(
         "open_wound",
         "refer",
         lambda f: f["wound_or_ulcer"] and not f["diabetes"] and not f["fever_unwell"],
         _("Open wound or ulcer on the foot: needs wound care before anything else."),
-        "SCREENING.md clinical consensus",
+        "Refer: open wound",
     ),
     # --- no_needling ---
     Rule(
@@ -331,56 +359,56 @@ RULES: tuple[Rule, ...] = (
         "no_needling",
         lambda f: f["needle_willing"] == "no",
         _("Does not want needling."),
-        "Consent to treatment",
+        "No needling: consent",
     ),
     Rule(
         "needle_phobia",
         "no_needling",
         lambda f: f["needle_fear"] == "phobia",
         _("Needle phobia: absolute contraindication to dry needling."),
-        "Dry-needling safety guidance (needle phobia)",
+        "No needling: safety",
     ),
     Rule(
         "cannot_consent",
         "no_needling",
         lambda f: f["completed_by"] == "carer",
         _("Completed by a carer for an adult who cannot consent alone."),
-        "Consent to treatment (capacity)",
+        "No needling: consent",
     ),
     Rule(
         "lymphoedema",
         "no_needling",
         lambda f: f["lymphoedema"],
         _("Lymphoedema or groin node removal on the painful side: needling risks cellulitis."),
-        "Dry-needling safety guidance (lymphoedema)",
+        "No needling: safety",
     ),
     Rule(
         "skin_problem_at_site",
         "no_needling",
         lambda f: f["skin_problem_at_site"],
         _("Broken, infected or numb skin or varicose veins at the site."),
-        "Dry-needling safety guidance (local skin lesions)",
+        "No needling: safety",
     ),
     Rule(
         "insensate_foot",
         "no_needling",
         lambda f: f["numb_feet"],
         _("Diabetes with reduced feeling in the feet: no needling into insensate skin."),
-        "Dry-needling safety guidance (insensate skin); NICE NG19",
+        "No needling: safety",
     ),
     Rule(
         "bleeding_disorder",
         "no_needling",
         lambda f: f["bleeding_disorder"],
         _("Diagnosed bleeding disorder: only with the patient's physician's agreement."),
-        "Dry-needling safety guidance (bleeding disorders)",
+        "No needling: safety",
     ),
     Rule(
         "uncontrolled_epilepsy",
         "no_needling",
         lambda f: f["epilepsy"] == "uncontrolled",
         _("Uncontrolled epilepsy: seizures must be controlled first."),
-        "Dry-needling safety guidance (epilepsy)",
+        "No needling: safety",
     ),
     # --- review ---
     Rule(
@@ -391,63 +419,63 @@ RULES: tuple[Rule, ...] = (
             "Pain not at the inner underside of the heel: consider fat pad, Achilles, "
             "tarsal tunnel or midfoot causes."
         ),
-        "AAFP Heel Pain (Tu 2018)",
+        "Review: atypical heel pain",
     ),
     Rule(
         "atypical_pattern",
         "review",
         lambda f: f["first_step_pain"] == "no",
         _("No first-step pain: the hallmark of plantar fasciitis is missing."),
-        "APTA/JOSPT heel pain CPG 2014",
+        "Review: atypical heel pain",
     ),
     Rule(
         "pain_not_eased_by_rest",
         "review",
         lambda f: not f["eases_with_rest"],
         _("Pain does not settle with rest: plantar fasciitis pain usually does."),
-        "BMJ Best Practice (plantar fasciitis)",
+        "Review: atypical heel pain",
     ),
     Rule(
         "cannot_hop",
         "review",
         lambda f: f["can_hop"] == "no" and not f["load_increase"],
         _("Cannot hop on the painful foot (no load change): possible stress fracture."),
-        "AAFP Heel Pain (Tu 2018)",
+        "Review: atypical heel pain",
     ),
     Rule(
         "nerve_symptoms",
         "review",
         lambda f: f["nerve_symptoms"] or f["radiating_back_pain"],
         _("Nerve symptoms or pain radiating from the back: entrapment or a back source."),
-        "APTA/JOSPT heel pain CPG 2014 (differential diagnosis)",
+        "Review: atypical heel pain",
     ),
     Rule(
         "bilateral_pain",
         "review",
         lambda f: f["pain_side"] == "both",
         _("Pain in both heels: more often systemic."),
-        "APTA/JOSPT heel pain CPG 2014",
+        "Review: atypical heel pain",
     ),
     Rule(
         "early_stage",
         "review",
         lambda f: f.duration_weeks is not None and f.duration_weeks <= f.policy.min_duration_weeks,
         _("Short history: stepped care first (stretching, taping, education)."),
-        "Morrissey et al., BJSM 2021 (stepped care)",
+        "Review: stage of care",
     ),
     Rule(
         "sudden_onset",
         "review",
         lambda f: f["onset"] != "gradual",
         _("Sudden onset: a tear or injury rather than overload."),
-        "APTA/JOSPT heel pain CPG 2014 (differential diagnosis)",
+        "Review: atypical heel pain",
     ),
     Rule(
         "minor",
         "review",
         lambda f: f.age < f.policy.age_of_majority or f["completed_by"] == "parent_guardian",
         _("Minor or completed by a parent/guardian: guardian consent; consider Sever's disease."),
-        "Consent to treatment; AAFP Heel Pain (Tu 2018) on Sever's disease",
+        "Review: minors",
     ),
     Rule(
         "recent_steroid_injection",
@@ -456,112 +484,112 @@ RULES: tuple[Rule, ...] = (
             f.steroid_days is not None and 0 <= f.steroid_days <= 7 * f.policy.steroid_window_weeks
         ),
         _("Recent steroid injection in the heel: fat-pad atrophy and fascia rupture risk."),
-        "APTA/JOSPT heel pain CPG 2023 (Koc et al.)",
+        "Review: stage of care",
     ),
     Rule(
         "needling_hesitant",
         "review",
         lambda f: f["needle_willing"] == "unsure" or f["needle_fear"] in ("anxious", "fainted"),
         _("Unsure about needling, anxious, or has fainted with needles: treat lying down, gently."),
-        "Dry-needling safety guidance (vasovagal reactions)",
+        "Review: needling cautions",
     ),
     Rule(
         "blood_thinners",
         "review",
         lambda f: f["blood_thinners"],
         _("Takes anticoagulants or antiplatelets: weigh bleeding risk case by case."),
-        "Pain Res Manag 2022 (dry needling and anticoagulation)",
+        "Review: needling cautions",
     ),
     Rule(
         "pregnancy",
         "review",
         lambda f: f["pregnant"] in ("yes", "possibly"),
         _("Pregnant or possibly pregnant: avoid points at the ankle and foot used with caution."),
-        "Dry-needling safety guidance (pregnancy)",
+        "Review: needling cautions",
     ),
     Rule(
         "immunosuppressed",
         "review",
         lambda f: f["immunosuppressed"],
         _("Weakened immune system: infection risk."),
-        "Dry-needling safety guidance (immunosuppression)",
+        "Review: needling cautions",
     ),
     Rule(
         "diabetes",
         "review",
         lambda f: f["diabetes"],
         _("Diabetes: peripheral needling and healing risk."),
-        "NICE NG19; dry-needling safety guidance",
+        "Review: needling cautions",
     ),
     Rule(
         "poor_circulation",
         "review",
         lambda f: f["poor_circulation"],
         _("Poor circulation in the legs: peripheral needling and healing risk."),
-        "Dry-needling safety guidance (peripheral arterial disease)",
+        "Review: needling cautions",
     ),
     Rule(
         "controlled_epilepsy",
         "review",
         lambda f: f["epilepsy"] == "controlled",
         _("Controlled epilepsy."),
-        "Dry-needling safety guidance (epilepsy)",
+        "Review: needling cautions",
     ),
     Rule(
         "metal_allergy",
         "review",
         lambda f: f["metal_allergy"],
         _("Allergy to nickel, chromium or stainless steel."),
-        "Dry-needling safety guidance (metal allergy)",
+        "Review: needling cautions",
     ),
     Rule(
         "implanted_device",
         "review",
         lambda f: f["implanted_device"],
         _("Implanted electrical device: no electrical stimulation."),
-        "Dry-needling safety guidance (electrical devices)",
+        "Review: needling cautions",
     ),
     Rule(
         "heart_valve",
         "review",
         lambda f: f["heart_valve"],
         _("Heart-valve disease, artificial valve or past endocarditis: endocarditis risk."),
-        "Dry-needling safety guidance (endocarditis)",
+        "Review: needling cautions",
     ),
     Rule(
         "foot_surgery",
         "review",
         lambda f: f["foot_surgery"],
         _("Past foot or ankle surgery, joint replacement or hardware: avoid needling near it."),
-        "Dry-needling safety guidance (implants)",
+        "Review: needling cautions",
     ),
     Rule(
         "previous_needling_reaction",
         "review",
         lambda f: f["needling_reaction"],
         _("Bad reaction to acupuncture or dry needling before."),
-        "Dry-needling safety guidance",
+        "Review: needling cautions",
     ),
     Rule(
         "cancer_history",
         "review",
         lambda f: f["cancer"] == "past_5y",
         _("Cancer treated within the past 5 years."),
-        "SCREENING.md clinical consensus",
+        "Review: past illness and recent injury",
     ),
     Rule(
         "puncture_wound",
         "review",
         lambda f: f["puncture_wound"] and not f["puncture_worsening"] and not f["fever_unwell"],
         _("Sole puncture in the last 2 weeks, not worsening, no fever: watch for infection."),
-        "SCREENING.md clinical consensus",
+        "Review: past illness and recent injury",
     ),
     Rule(
         "possible_inflammatory",
         "review",
         lambda f: f.n_inflam == 1 and f["pain_side"] != "both",
         _("One feature of spondyloarthritis."),
-        "APTA/JOSPT heel pain CPG 2014 (Martin et al.)",
+        "Review: atypical heel pain",
     ),
 )
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

@@ -1,6 +1,7 @@
 """Screening one valid answer set: the findings that fire, most severe first, and the outcome."""
 
-# Pure on purpose: no ORM, no request, no settings import. Callers pass the Policy in.
+# Pure on purpose: no ORM, no request, no settings, no translation machinery. Callers pass the
+# Policy in, and a `translate` function (Django's gettext) when texts should be translated.
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-
-from django.utils.translation import get_language
 
 from .rules import (
     RULES,
@@ -20,7 +19,9 @@ from .rules import (
     Advice,
     Outcome,
     Policy,
+    Translate,
     facts_for,
+    untranslated,
 )
 
 # Evaluating in severity order (stable: table order within one outcome) makes findings come out
@@ -86,39 +87,35 @@ class Result:
         levels = {f.advice for f in self.findings}
         return "now" if "now" in levels else "today" if "today" in levels else None
 
-    def safety_advice(self) -> list[str]:
+    def safety_advice(self, translate: Translate = untranslated) -> list[str]:
         """Patient-facing safety texts of the urgent findings, in finding order, no repeats."""
         texts: list[str] = []
         for finding in self.findings:
             if finding.advice is None:
                 continue
             rule = RULES_BY_ID.get(finding.rule)
-            text = rule.safety_advice if rule is not None else None
-            text = str(text or SAFETY_ADVICE_BY_LEVEL[finding.advice])
+            text = rule.safety_advice(translate) if rule is not None else None
+            text = text or translate(SAFETY_ADVICE_BY_LEVEL[finding.advice])
             if text not in texts:
                 texts.append(text)
         return texts
 
 
-# Rule reasons translated once per language: a translation lookup per finding would cost more
-# than all the rules together.
-_REASONS_BY_LANGUAGE: dict[str | None, dict[str, str]] = {}
+def screen(
+    answers: Mapping[str, object],
+    *,
+    screening_date: date,
+    policy: Policy,
+    translate: Translate = untranslated,
+) -> Result:
+    """Screen one valid answer set (as cleaned by questions.validate_answers).
 
-
-def _reasons() -> dict[str, str]:
-    language = get_language()
-    reasons = _REASONS_BY_LANGUAGE.get(language)
-    if reasons is None:
-        reasons = _REASONS_BY_LANGUAGE[language] = {rule.id: str(rule.reason) for rule in RULES}
-    return reasons
-
-
-def screen(answers: Mapping[str, object], *, screening_date: date, policy: Policy) -> Result:
-    """Screen one valid answer set (as cleaned by questions.validate_answers)."""
+    Each finding's reason is `translate(rule.reason)`: pass Django's gettext to store it in the
+    active language; the default keeps the English text.
+    """
     facts = facts_for(answers, screening_date=screening_date, policy=policy)
-    reasons = _reasons()
     findings = tuple(
-        Finding(rule.id, rule.outcome, reasons[rule.id], rule.advice)
+        Finding(rule.id, rule.outcome, translate(rule.reason), rule.advice)
         for rule in _RULES_BY_SEVERITY
         if rule.condition(facts)
     )

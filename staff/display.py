@@ -100,7 +100,7 @@ def findings_of(screening: ScreeningRecord | None, limit: int | None = None) -> 
                 rule=stored.get("rule", ""),
                 outcome=outcome,
                 outcome_label=outcome_label(outcome),
-                reason=str(rule.reason) if rule is not None else str(stored.get("reason", "")),
+                reason=_(rule.reason) if rule is not None else str(stored.get("reason", "")),
                 is_red_flag=outcome == Outcome.URGENT,
             )
         )

@@ -104,7 +104,7 @@ def test_an_urgent_patient_sees_the_safety_advice_first(
     walk_to_confirmation(page, live_server, artifacts_dir, answers, "urgent")
     alert = page.get_by_role("alert")
     assert alert.is_visible()
-    assert str(RULES_BY_ID["ischaemia_signs"].safety_advice) in alert.inner_text()
+    assert RULES_BY_ID["ischaemia_signs"].safety_advice() in alert.inner_text()
     top = page.evaluate("document.querySelector('main').innerText")
     assert top.index("Do not wait for our call") < top.index("Your reference")
 

@@ -25,7 +25,7 @@ from intake.demo import eligible_answers
 from intake.drafts import send_receipt
 from intake.questions import QUESTIONS, SECTIONS
 from intake.submissions import create_submission
-from screening import SAFETY_ADVICE_BY_LEVEL
+from screening import OUTCOME_LABELS, RULES, SAFETY_ADVICE_BY_LEVEL
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 PO_FILE = LOCALE_DIR / "es" / "LC_MESSAGES" / "django.po"
@@ -160,7 +160,7 @@ def test_the_receipt_email_is_in_spanish_for_a_spanish_speaking_patient() -> Non
 
 def test_urgent_safety_advice_is_in_spanish() -> None:
     with translation.override("es"):
-        assert str(SAFETY_ADVICE_BY_LEVEL["now"]) == (
+        assert translation.gettext(SAFETY_ADVICE_BY_LEVEL["now"]) == (
             "Llame al 911 o vaya ahora mismo a la sala de emergencias más cercana. "
             "No espere nuestra llamada."
         )
@@ -183,6 +183,25 @@ def test_every_question_label_help_text_and_choice_has_a_spanish_translation() -
         if spanish == english and english not in SAME_IN_SPANISH:
             untranslated.append(english)
     assert untranslated == [], "Add Spanish for these to the .po and compile it (README: Languages)"
+
+
+def test_every_screening_text_has_a_spanish_translation() -> None:
+    # Screening marks its texts without translating them; gettext must still find each one.
+    texts = [*OUTCOME_LABELS.values(), *SAFETY_ADVICE_BY_LEVEL.values()]
+    for rule in RULES:
+        texts += [rule.reason, *([rule.told] if rule.told else [])]
+    with translation.override("es"):
+        untranslated = [text for text in texts if translation.gettext(text) == text]
+    assert untranslated == [], "Add Spanish for these to the .po and compile it (README: Languages)"
+
+
+def test_an_urgent_rule_tells_a_spanish_speaker_in_spanish_where_to_go() -> None:
+    rule = next(rule for rule in RULES if rule.id == "ischaemia_signs")
+    with translation.override("es"):
+        advice = rule.safety_advice(translation.gettext)
+    assert advice is not None
+    assert advice.endswith("No espere nuestra llamada.")
+    assert advice != rule.safety_advice()
 
 
 # --- The catalogue --------------------------------------------------------------------------

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
+import os
+import subprocess
+import sys
+from dataclasses import astuple
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import translation
 
-from intake.questions import validate_answers
+from intake.models import Outcome
+from intake.questions import QUESTIONS, validate_answers
 from screening import (
+    ASKED_WHEN,
     CONDITIONAL_CODES,
     DURATION_UPPER_WEEKS,
+    OUTCOME_LABELS,
     OUTCOMES,
     RULES,
     RULES_BY_ID,
@@ -261,7 +270,7 @@ def test_urgent_rules_and_only_they_carry_advice_and_patient_safety_text() -> No
     for rule in RULES:
         urgent = rule.outcome == "urgent"
         assert (rule.advice in ("now", "today")) is urgent, rule.id
-        assert (rule.safety_advice is not None) is urgent, rule.id
+        assert (rule.safety_advice() is not None) is urgent, rule.id
         assert rule.source and rule.reason, rule.id
 
 
@@ -450,14 +459,72 @@ def test_rule_ids_are_unique() -> None:
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_reasons_are_given_in_the_active_language(language: str) -> None:
+    answers = make_answers(blood_thinners=True, calf_swelling=True)
+    cleaned, _errors = validate_answers(answers, screening_date=SD)
     with translation.override(language):
-        result = screened(make_answers(blood_thinners=True, calf_swelling=True))
+        result = screen(cleaned, screening_date=SD, policy=Policy(), translate=translation.gettext)
         assert [f.reason for f in result.findings] == [
-            str(RULES_BY_ID[f.rule].reason) for f in result.findings
+            translation.gettext(RULES_BY_ID[f.rule].reason) for f in result.findings
         ]
+    spanish = language == "es"
+    assert (result.findings[0].reason != RULES_BY_ID[result.findings[0].rule].reason) is spanish
+
+
+def test_without_a_translate_function_reasons_stay_in_english() -> None:
+    with translation.override("es"):
+        result = screened(make_answers(blood_thinners=True))
+    assert [f.reason for f in result.findings] == [RULES_BY_ID["blood_thinners"].reason]
 
 
 def test_only_urgent_rules_carry_safety_advice() -> None:
     # The confirmation page and the receipt read a screening back only when it is urgent.
     for rule in RULES_BY_ID.values():
         assert (rule.advice is not None) == (rule.outcome == "urgent"), rule.id
+
+
+# Runs in a fresh interpreter: screening must not need (or even load) Django.
+PURE_SCREEN = """
+import json, sys
+from datetime import date
+
+import screening
+
+answers = json.load(sys.stdin)
+on = date.fromisoformat(sys.argv[1])
+result = screening.screen(answers, screening_date=on, policy=screening.Policy())
+django = sorted(name for name in sys.modules if name.startswith("django"))
+print(json.dumps({"result": result.as_dict(), "django": django}))
+"""
+
+
+def test_screening_runs_without_django_configured_or_imported() -> None:
+    answers = make_answers(calf_swelling=True, blood_thinners=True, diabetes=True, numb_feet=True)
+    cleaned, errors = validate_answers(answers, screening_date=SD)
+    assert errors == {}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO")}
+    done = subprocess.run(
+        [sys.executable, "-c", PURE_SCREEN, SD.isoformat()],
+        input=json.dumps(cleaned, default=str).encode(),
+        capture_output=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    out = json.loads(done.stdout)
+    assert out["django"] == []
+    assert out["result"] == screen(cleaned, screening_date=SD, policy=Policy()).as_dict()
+    assert out["result"]["outcome"] == "urgent"
+
+
+def test_the_conditional_codes_are_the_questions_the_catalogue_asks_under_a_condition() -> None:
+    conditions = {q.code: q.when for q in QUESTIONS.values() if q.when is not None}
+    assert set(conditions) == CONDITIONAL_CODES
+    for code, when in conditions.items():
+        assert (when.code, when.op, when.value) == astuple(ASKED_WHEN[code]), code
+
+
+def test_the_stored_outcome_choices_are_the_screening_outcomes_in_order() -> None:
+    assert tuple(Outcome.values) == OUTCOMES
+    assert [str(label) for label in Outcome.labels] == list(OUTCOME_LABELS.values())

@@ -1,4 +1,4 @@
-"""The question catalogue: every question by code, section, type and wording (QUESTIONS.md)."""
+"""The question catalogue: every question by code, section, type and wording (docs/clinical.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from django.utils.translation import gettext_lazy as _
+
+from screening import ASKED_WHEN, AskedWhen
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -22,24 +24,21 @@ NONE_VALUE = "none"
 
 
 @dataclass(frozen=True)
-class Condition:
+class Condition(AskedWhen):
     """The C of "required when C": the question applies only while the answer to `code` fits.
 
-    `op` is declarative (not a lambda) so the form can also describe it to the page.
+    The condition itself (code, op, value) lives in screening.ASKED_WHEN, because the rules must
+    know which answers may be absent; build it with `asked_when(question_code, description)`.
     """
 
-    code: str
-    op: Literal["equals", "not_equals", "contains"]
-    value: str | bool
     # Completes the sentence "This question only applies when ...".
     description: StrOrPromise
 
-    def holds(self, answer: object) -> bool:
-        if self.op == "contains":
-            return isinstance(answer, list) and self.value in answer
-        # type() check so that 1 never passes for True and "True" never for True.
-        same = type(answer) is type(self.value) and answer == self.value
-        return same if self.op == "equals" else not same
+
+def asked_when(question_code: str, description: StrOrPromise) -> Condition:
+    """The `when=` of a question: its condition in screening.ASKED_WHEN, with patient wording."""
+    condition = ASKED_WHEN[question_code]
+    return Condition(condition.code, condition.op, condition.value, description)
 
 
 @dataclass(frozen=True)
@@ -174,12 +173,7 @@ _ABOUT = (
         label=_("What is your full name?"),
         help_text=_("The name of the parent, guardian or caregiver filling in this form."),
         staff_label=_("Representative"),
-        when=Condition(
-            "completed_by",
-            "not_equals",
-            "self",
-            description=_("someone else fills in the form for the patient"),
-        ),
+        when=asked_when("representative_name", _("someone else fills in the form for the patient")),
         max_length=100,
     ),
 )
@@ -354,12 +348,7 @@ _PAIN = (
         label=_("When did you last have a steroid shot in your heel?"),
         help_text=_("The date of the most recent shot. If you don't know the day, guess."),
         staff_label=_("Last steroid injection"),
-        when=Condition(
-            "prior_treatments",
-            "contains",
-            "steroid_injection",
-            description=_("you have had a steroid shot in the heel"),
-        ),
+        when=asked_when("last_steroid_injection", _("you have had a steroid shot in the heel")),
     ),
     Question(
         "height_cm",
@@ -461,11 +450,8 @@ _RED_FLAGS = (
         "bool",
         label=_("Has the pain been getting worse since then?"),
         staff_label=_("Worse since puncture"),
-        when=Condition(
-            "puncture_wound",
-            "equals",
-            True,
-            description=_("something sharp went into your foot in the last 2 weeks"),
+        when=asked_when(
+            "puncture_worsening", _("something sharp went into your foot in the last 2 weeks")
         ),
     ),
     Question(
@@ -598,7 +584,7 @@ _RED_FLAGS = (
         label=_("Is the feeling in your feet reduced?"),
         help_text=_("For example, your feet feel numb or you can't feel a light touch well."),
         staff_label=_("Reduced feeling in feet"),
-        when=Condition("diabetes", "equals", True, description=_("you have diabetes")),
+        when=asked_when("numb_feet", _("you have diabetes")),
     ),
 )
 

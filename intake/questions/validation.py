@@ -296,7 +296,8 @@ def validate_and_screen(
     )
     if errors:
         return None, errors
-    return screen(cleaned, screening_date=screening_date, policy=policy), {}
+    # The reasons in the active language, as the `screen` command prints them.
+    return screen(cleaned, screening_date=screening_date, policy=policy, translate=gettext), {}
 
 
 def is_shown(question: Question, answers: Mapping[str, object]) -> bool:
