@@ -17,6 +17,17 @@ CHANGED_STATUS = "changed_status"
 OVERRODE_OUTCOME = "overrode_outcome"
 CLEARED_FOR_CONSULT = "cleared_for_consult"
 RESCREENED = "rescreened"
+# Staff accounts (accounts/admin.py, accounts/passwords.py). Detail: the user's id and username,
+# what changed and the reason typed; never a password, token or authenticator secret.
+STAFF_CREATED = "accounts.user.created"
+STAFF_DETAILS_CHANGED = "accounts.user.details_changed"
+STAFF_ROLE_CHANGED = "accounts.user.role_changed"
+STAFF_DEACTIVATED = "accounts.user.deactivated"
+STAFF_REACTIVATED = "accounts.user.reactivated"
+STAFF_PRIVILEGES_CHANGED = "accounts.user.privileges_changed"
+STAFF_2FA_RESET = "accounts.user.2fa_reset"
+STAFF_PASSWORD_RESET_SENT = "accounts.user.password_reset_sent"
+STAFF_PASSWORD_SET = "accounts.user.password_set"
 
 
 def client_ip(request: HttpRequest) -> str | None:
