@@ -75,7 +75,10 @@ class StaffUserAdmin(UserAdmin):
             return [(None, {"fields": (*DETAILS, "is_active", "groups", *self.readonly_fields)})]
         fieldsets: list[tuple[Any, dict[str, Any]]] = [
             (None, {"fields": DETAILS}),
-            (gettext_lazy("Access"), {"fields": ("is_active", "role") if obj else ("role",)}),
+            (
+                gettext_lazy("Access"),
+                {"fields": ("is_active", "role", "subject_access") if obj else ("role",)},
+            ),
         ]
         if obj is not None and request.user.is_superuser:
             fieldsets.append((gettext_lazy("Privileges (superusers only)"), {"fields": PRIVILEGES}))
@@ -117,6 +120,25 @@ class StaffUserAdmin(UserAdmin):
                 audit.STAFF_CREATED, request=request, **_about(obj), role=new_role, reason=reason
             )
             _email_reset_link(request, obj, reason)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # After Django saves a superuser's permission list, which would otherwise undo this.
+        super().save_related(request, form, formsets, change)
+        if "subject_access" not in form.changed_data:
+            return
+        user, granted = form.instance, form.cleaned_data["subject_access"]
+        permission = form.subject_access_permission()
+        if granted:
+            user.user_permissions.add(permission)
+        else:
+            user.user_permissions.remove(permission)
+        audit.record(
+            audit.STAFF_SUBJECT_ACCESS_CHANGED,
+            request=request,
+            **_about(user),
+            granted=granted,
+            reason=form.cleaned_data["reason"].strip(),
+        )
 
     def _audit_changes(
         self, request: HttpRequest, obj: User, form: Any, old: str, new: str, reason: str

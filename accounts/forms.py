@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +15,8 @@ from intake.models import User
 from .roles import ROLES
 
 REASON_MAX_LENGTH = 500
+# The one permission a clinic admin may give a person directly (everything else comes by role).
+SUBJECT_ACCESS = ("intake", "subject_access_submission")
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -68,6 +70,11 @@ class StaffForm(forms.ModelForm):
         required=False,
         choices=[("", _("No role")), *((name, name) for name in ROLES)],
     )
+    subject_access = forms.BooleanField(
+        label=_("May download a patient's data (subject access)"),
+        required=False,
+        help_text=_("Clinic admins always may. Tick for a front-desk person who handles requests."),
+    )
     reason = reason_field(required=False)
 
     class Meta:
@@ -78,6 +85,9 @@ class StaffForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.initial["role"] = role_of(self.instance)
+            self.initial["subject_access"] = self.instance.user_permissions.filter(
+                content_type__app_label=SUBJECT_ACCESS[0], codename=SUBJECT_ACCESS[1]
+            ).exists()
         elif "email" in self.fields:
             # A new account's first password is chosen through a link sent there.
             self.fields["email"].required = True
@@ -89,6 +99,10 @@ class StaffForm(forms.ModelForm):
         if (changed or self.instance.pk is None) and not reason:
             self.add_error("reason", _("Say why, for the audit trail."))
         return self.cleaned_data
+
+    def subject_access_permission(self) -> Permission:
+        app_label, codename = SUBJECT_ACCESS
+        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
 
     def role_group(self) -> Group | None:
         name = self.cleaned_data.get("role") or ""

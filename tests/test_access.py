@@ -60,6 +60,10 @@ CASES: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = [
     ("get", "/staff/two-factor/backup-codes/", {}, (302, 200, 200, 200, 302, 200)),
     ("get", "/admin/axes/accessattempt/", {}, (302, 403, 403, 200, 302, 403)),
     ("get", "/admin/otp_totp/totpdevice/", {}, (302, 403, 403, 200, 302, 403)),
+    ("get", "/admin/otp_static/staticdevice/", {}, (302, 403, 403, 200, 302, 403)),
+    # Staff accounts: only clinic admins manage them (accounts/admin.py).
+    ("get", "/admin/intake/user/", {}, (302, 403, 403, 200, 302, 403)),
+    ("get", "/admin/intake/user/add/", {}, (302, 403, 403, 200, 302, 403)),
     # Django's admin: the submission list and page (read-only), and the audit trail.
     ("get", "/admin/intake/submission/", {}, (302, 200, 200, 200, 302, 403)),
     ("get", "/admin/intake/submission/{pk}/change/", {}, (302, 200, 200, 200, 302, 403)),

@@ -403,3 +403,32 @@ def test_device_admin_pages_list_and_delete_but_never_show_a_secret() -> None:
     ):
         html = client.get(url).content.decode()
         assert device.key not in html and not any(code in html for code in codes), url
+
+
+def test_a_clinic_admin_lets_one_front_desk_person_download_patient_data() -> None:
+    from tests.helpers import make_submission
+
+    desk = make_front_desk()
+    admin_user = make_clinic_admin()
+    url = f"/staff/submissions/{make_submission().reference}/export.json"
+    desk_client = signed_in(desk)
+    assert desk_client.get(url).status_code == 403
+
+    response = signed_in(admin_user).post(
+        f"/admin/intake/user/{desk.pk}/change/",
+        change_data(desk, subject_access="on", reason="Handles data requests"),
+    )
+
+    assert response.status_code == 302
+    assert desk_client.get(url).status_code == 200
+    event = events("accounts.user.subject_access_changed")[0]
+    assert (event.actor, event.detail["granted"], event.detail["reason"]) == (
+        admin_user,
+        True,
+        "Handles data requests",
+    )
+    signed_in(admin_user).post(
+        f"/admin/intake/user/{desk.pk}/change/",
+        change_data(desk, reason="No longer needed"),
+    )
+    assert signed_in(desk).get(url).status_code == 403
