@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -132,6 +133,30 @@ class StaffSessionTimeoutMiddleware:
         if now - last_seen_at >= LAST_SEEN_RESOLUTION or LAST_SEEN_AT not in session:
             session[LAST_SEEN_AT] = now
         return ""
+
+
+class StaffOnlyMiddleware:
+    """Signed-in accounts without staff status get 403 on every staff page (the sign-in refuses
+    them too; this also covers a session that outlived the status)."""
+
+    STAFF_NAMESPACES = frozenset({"staff", "consults_staff"})
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        user = request.user
+        match = request.resolver_match
+        if not user.is_authenticated or user.is_staff or match is None:
+            return None
+        if self.STAFF_NAMESPACES.intersection(match.namespaces):
+            raise PermissionDenied
+        return None
 
 
 def is_verified(user: Any) -> bool:

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinic.middleware.StaffSessionTimeoutMiddleware",
+    "clinic.middleware.StaffOnlyMiddleware",
     "clinic.middleware.TwoFactorRequiredMiddleware",
     "clinic.middleware.RequestFieldLimitsMiddleware",
     "clinic.ratelimit.RateLimitMiddleware",
@@ -246,6 +247,9 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True  # set by a form post, never read by JavaScript
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 )
@@ -291,6 +295,8 @@ if TESTING:
 CLINIC_REQUIRE_2FA = env_bool("CLINIC_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = CLINIC_NAME
 CLINIC_BACKUP_CODES = 10
+# Our own device admins (accounts/admin.py) show no keys; this covers django-otp's views too.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Brute force (django-axes): 5 failures per username and IP lock that pair for 15 minutes.
 AUTHENTICATION_BACKENDS = [
@@ -345,6 +351,7 @@ CLINIC_RATE_LIMITS = {
     "link_request_ip": (10, 3600),
     "link_request_email": (3, 3600),
     "booking": (20, 3600),
+    "password_reset": (5, 3600),
 }
 
 # Retention: drafts go after 30 days; closed submissions are anonymised after

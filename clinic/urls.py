@@ -8,7 +8,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from accounts import passwords
 from accounts import urls as accounts_urls
+from accounts.forms import StaffAuthenticationForm
 from consults import urls as consults_urls
 from intake import urls as intake_urls
 from staff import urls as staff_urls
@@ -18,8 +20,21 @@ from . import views
 urlpatterns = [
     path("", include((intake_urls.urlpatterns, "intake"))),
     path("healthz", views.healthz, name="healthz"),
-    path("staff/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "staff/login/",
+        auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm),
+        name="login",
+    ),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Forgotten password: a link by email (accounts/passwords.py); still two-factor afterwards.
+    path("staff/password-reset/", passwords.request_reset, name="password_reset"),
+    path("staff/password-reset/sent/", passwords.reset_sent, name="password_reset_done"),
+    path("staff/password-reset/done/", passwords.reset_complete, name="password_reset_complete"),
+    path(
+        "staff/password-reset/<uidb64>/<token>/",
+        passwords.set_password,
+        name="password_reset_confirm",
+    ),
     # Review screens and the two-factor pages share the "staff" namespace.
     path("staff/", include((staff_urls.urlpatterns + accounts_urls.urlpatterns, "staff"))),
     path("staff/", include((consults_urls.staff_patterns, "consults_staff"))),

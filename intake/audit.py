@@ -142,6 +142,29 @@ CREATED_BACKUP_CODES = _action(
 FAILED_TWO_FACTOR = _action(
     "accounts.two_factor.failed", _("entered a wrong sign-in code"), old="two_factor_failed"
 )
+# Staff accounts (accounts/admin.py, accounts/passwords.py). Detail: the user's id and username,
+# what changed and the reason typed; never a password, token or authenticator secret.
+STAFF_CREATED = _action("accounts.user.created", _("created the staff account %(username)s"))
+STAFF_DETAILS_CHANGED = _action(
+    "accounts.user.details_changed", _("changed the details of %(username)s")
+)
+STAFF_ROLE_CHANGED = _action("accounts.user.role_changed", _("changed the role of %(username)s"))
+STAFF_DEACTIVATED = _action("accounts.user.deactivated", _("deactivated %(username)s"))
+STAFF_REACTIVATED = _action("accounts.user.reactivated", _("reactivated %(username)s"))
+STAFF_PRIVILEGES_CHANGED = _action(
+    "accounts.user.privileges_changed", _("changed the privileges of %(username)s")
+)
+STAFF_SUBJECT_ACCESS_CHANGED = _action(
+    "accounts.user.subject_access_changed",
+    _("changed whether %(username)s may download patients' data"),
+)
+STAFF_2FA_RESET = _action(
+    "accounts.user.2fa_reset", _("reset the two-step sign-in of %(username)s")
+)
+STAFF_PASSWORD_RESET_SENT = _action(
+    "accounts.user.password_reset_sent", _("sent a password reset link to %(username)s")
+)
+STAFF_PASSWORD_SET = _action("accounts.user.password_set", _("chose a new password"))
 
 
 def action_for(name: str) -> Action | None:

@@ -148,6 +148,7 @@ class Submission(models.Model):
         permissions = [
             ("review_submission", "Can clear, override and re-screen submissions"),
             ("export_submission", "Can export submissions"),
+            ("subject_access_submission", "Can download one patient's data (subject access)"),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from intake import audit
 from intake.models import Submission
 
-from .views import get_submission_for_staff
+from .views import SUBJECT_ACCESS, get_submission_for_staff
 
 
 def _username(user: Any) -> str | None:
@@ -114,8 +114,8 @@ def subject_data(submission: Submission) -> dict[str, Any]:
 @require_GET
 @never_cache
 def export_subject_data(request: HttpRequest, reference: str) -> HttpResponse:
-    """Download one patient's data as JSON (staff with intake.view_submission; audited)."""
-    submission = get_submission_for_staff(request, reference)
+    """Download one patient's data as JSON (with intake.subject_access_submission; audited)."""
+    submission = get_submission_for_staff(request, reference, also=(SUBJECT_ACCESS,))
     audit.record(audit.EXPORTED_SUBJECT_DATA, request=request, submission=submission)
     body = json.dumps(subject_data(submission), cls=DjangoJSONEncoder, indent=2)
     response = HttpResponse(body, content_type="application/json")

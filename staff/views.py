@@ -57,6 +57,8 @@ CHANGE = "intake.change_submission"
 ADD_CONTACT = "intake.add_contactattempt"
 REVIEW = "intake.review_submission"
 EXPORT = "intake.export_submission"
+# Everything about one patient in one file: clinic admins, and others only when granted.
+SUBJECT_ACCESS = "intake.subject_access_submission"
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,7 @@ def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpRes
         "can_contact": request.user.has_perm(ADD_CONTACT),
         "can_change": request.user.has_perm(CHANGE),
         "can_review": can_review,
+        "can_download_subject_data": request.user.has_perm(SUBJECT_ACCESS),
         "contact_form": forms.get("contact_form") or ContactForm(),
         "status_form": forms.get("status_form") or StatusForm(submission=submission),
         "note_form": forms.get("note_form") or NoteForm(),

@@ -56,10 +56,14 @@ CASES: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = [
     ),
     ("post", "/staff/submissions/{ref}/rescreen/", {}, (302, 403, 302, 403, 302, 403)),
     # Security: subject access export, own backup codes, lockouts and 2FA devices (admin).
-    ("get", "/staff/submissions/{ref}/export.json", {}, (302, 200, 200, 200, 302, 403)),
+    ("get", "/staff/submissions/{ref}/export.json", {}, (302, 403, 403, 200, 302, 403)),
     ("get", "/staff/two-factor/backup-codes/", {}, (302, 200, 200, 200, 302, 200)),
     ("get", "/admin/axes/accessattempt/", {}, (302, 403, 403, 200, 302, 403)),
     ("get", "/admin/otp_totp/totpdevice/", {}, (302, 403, 403, 200, 302, 403)),
+    ("get", "/admin/otp_static/staticdevice/", {}, (302, 403, 403, 200, 302, 403)),
+    # Staff accounts: only clinic admins manage them (accounts/admin.py).
+    ("get", "/admin/intake/user/", {}, (302, 403, 403, 200, 302, 403)),
+    ("get", "/admin/intake/user/add/", {}, (302, 403, 403, 200, 302, 403)),
     # Django's admin: the submission list and page (read-only), and the audit trail.
     ("get", "/admin/intake/submission/", {}, (302, 200, 200, 200, 302, 403)),
     ("get", "/admin/intake/submission/{pk}/change/", {}, (302, 200, 200, 200, 302, 403)),
@@ -135,3 +139,26 @@ def test_staff_urls_carry_the_reference_never_a_name_or_birth_date() -> None:
     for href in response.content.decode().split('href="')[1:]:
         link = href.split('"')[0]
         assert "Zelda" not in link and "1980" not in link
+
+
+def test_a_signed_in_account_without_staff_status_never_reaches_staff_pages() -> None:
+    from django.contrib.auth import get_user_model
+
+    outsider = get_user_model().objects.create_user("visitor", password="correct-horse-battery")
+    client = Client()
+    sign_in(client, outsider)
+    for url in ("/staff/", "/staff/two-factor/backup-codes/", "/staff/agenda/"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_an_account_without_staff_status_is_refused_at_sign_in_with_a_clear_message() -> None:
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("visitor", password="correct-horse-battery")
+    client = Client()
+    response = client.post(
+        "/staff/login/", {"username": "visitor", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 200
+    assert "not a staff account" in response.content.decode()
+    assert "_auth_user_id" not in client.session

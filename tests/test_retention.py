@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from intake import audit, workflow
 from intake.models import AuditEvent, Draft, Status, Submission
-from tests.helpers import make_front_desk, make_staff, make_submission, sign_in
+from tests.helpers import make_clinic_admin, make_front_desk, make_staff, make_submission, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +163,7 @@ def test_running_twice_anonymises_once(settings: Any) -> None:
 
 def test_staff_download_one_patients_data_as_json_and_it_is_audited(client: Client) -> None:
     submission = make_finished(10)
-    user = make_front_desk()
+    user = make_clinic_admin()
     sign_in(client, user)
 
     response = client.get(f"/staff/submissions/{submission.reference}/export.json")
@@ -182,11 +182,28 @@ def test_staff_download_one_patients_data_as_json_and_it_is_audited(client: Clie
     assert (event.actor, event.submission) == (user, submission)
 
 
-def test_the_submission_page_links_to_the_download(client: Client) -> None:
+def test_the_submission_page_links_to_the_download_for_those_allowed(client: Client) -> None:
     submission = make_submission()
-    sign_in(client, make_front_desk())
+    sign_in(client, make_clinic_admin())
     page = client.get(f"/staff/submissions/{submission.reference}/").content.decode()
     assert f"/staff/submissions/{submission.reference}/export.json" in page
+
+
+def test_front_desk_downloads_only_once_the_clinic_admin_grants_the_permission(
+    client: Client,
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    submission = make_submission()
+    desk = make_front_desk()
+    sign_in(client, desk)
+    url = f"/staff/submissions/{submission.reference}/export.json"
+    assert client.get(url).status_code == 403
+    page = client.get(f"/staff/submissions/{submission.reference}/").content.decode()
+    assert url not in page
+
+    desk.user_permissions.add(Permission.objects.get(codename="subject_access_submission"))
+    assert client.get(url).status_code == 200
 
 
 def test_staff_without_the_permission_cannot_download(client: Client) -> None:

@@ -398,6 +398,16 @@ FIELD_NAMES = st.sampled_from(
         "website",
         "language",
         "next",
+        # Staff account forms (admin user pages, password reset, two-factor).
+        "username",
+        "last_name",
+        "role",
+        "is_active",
+        "subject_access",
+        "password",
+        "new_password1",
+        "new_password2",
+        "code",
     ]
 )
 VALUES = st.one_of(
@@ -499,6 +509,37 @@ def test_fuzzed_link_pages_never_get_a_server_error(body: dict[str, Any]) -> Non
     ]
     for url in urls:
         assert Client().post(url, body).status_code < 500, url
+
+
+@settings(FUZZ, max_examples=10)
+@given(body=BODIES)
+@override_settings(CLINIC_RATE_LIMITS_ENABLED=False)
+def test_fuzzed_staff_account_forms_never_get_a_server_error(body: dict[str, Any]) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from tests.helpers import make_staff
+
+    suffix = uuid.uuid4().hex[:8]
+    person = make_staff(f"p{suffix}", "Front desk", email=f"p{suffix}@example.com")
+    admin_client = Client()
+    sign_in(admin_client, make_clinic_admin(f"a{suffix}"))
+    for url in (
+        "/admin/intake/user/add/",
+        f"/admin/intake/user/{person.pk}/change/",
+        f"/admin/intake/user/{person.pk}/two-factor-reset/",
+        f"/admin/intake/user/{person.pk}/password-reset/",
+        "/staff/two-factor/setup/",
+        "/staff/two-factor/backup-codes/new/",
+    ):
+        assert admin_client.post(url, body).status_code < 500, url
+    anonymous = Client()
+    assert anonymous.post("/staff/password-reset/", body).status_code < 500
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    link = f"/staff/password-reset/{uid}/{default_token_generator.make_token(person)}/"
+    set_password = anonymous.get(link)["Location"]
+    assert anonymous.post(set_password, body).status_code < 500
 
 
 def test_pages_seen_signed_in_are_never_stored_by_browsers_or_proxies(client: Client) -> None:

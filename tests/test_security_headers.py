@@ -69,6 +69,14 @@ def test_session_and_csrf_cookies_are_secure_http_only_and_same_site_lax(setting
     assert settings.SESSION_COOKIE_SAMESITE == "Lax"
 
 
+def test_the_language_cookie_is_secure_http_only_and_same_site_lax(client: Client) -> None:
+    response = client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    cookie = response.cookies["django_language"]
+    assert cookie.value == "es"
+    assert cookie["secure"] and cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+
+
 def test_every_response_carries_a_request_id(client: Client) -> None:
     first = client.get("/")["X-Request-ID"]
     second = client.get("/")["X-Request-ID"]

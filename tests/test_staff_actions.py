@@ -11,7 +11,13 @@ from django.utils import timezone
 from intake import audit, workflow
 from intake.models import AuditEvent, CaseNote, ContactAttempt, Status, Submission
 from intake.workflow import MENU_MOVES, contact_deadline
-from tests.helpers import make_chiropractor, make_front_desk, make_submission, sign_in
+from tests.helpers import (
+    make_chiropractor,
+    make_clinic_admin,
+    make_front_desk,
+    make_submission,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -373,7 +379,7 @@ def test_two_overrides_keep_both_reasons_on_the_page_in_the_audit_and_subject_ac
     overrides = AuditEvent.objects.filter(action=audit.OVERRODE_OUTCOME).order_by("pk")
     notes = [CaseNote.objects.get(pk=e.detail["note"]).text for e in overrides]
     assert notes == ["INR stable, checked.", "New bruising reported."]
-    data = client.get(f"{base}/export.json").json()
+    data = signed_in(make_clinic_admin()).get(f"{base}/export.json").json()
     assert [n["text"] for n in data["reasons_and_notes"]] == notes
     assert any(e["description"] == "overrode Review → Eligible" for e in data["access_log"])
 

@@ -179,7 +179,7 @@ def test_staff_can_make_new_backup_codes_and_the_old_ones_stop_working(client: C
     sign_in(client, user)
     old = new_backup_codes(user)
 
-    response = client.post("/staff/two-factor/backup-codes/new/")
+    response = client.post("/staff/two-factor/backup-codes/new/", {"password": PASSWORD})
 
     assert response.status_code == 200
     new = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
@@ -225,3 +225,68 @@ def test_a_clinic_admin_resets_a_lost_authenticator_in_the_admin(client: Client)
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
     password_only(client, user)
     assert client.get("/staff/")["Location"].startswith("/staff/two-factor/setup/")
+
+
+def test_each_setup_page_view_shows_a_fresh_secret(client: Client) -> None:
+    user = make_front_desk()
+    password_only(client, user)
+
+    client.get("/staff/two-factor/setup/")
+    first = TOTPDevice.objects.get(user=user, confirmed=False).key
+    client.get("/staff/two-factor/setup/")
+    second = TOTPDevice.objects.get(user=user, confirmed=False).key
+
+    assert first != second
+
+
+def test_a_secret_shown_in_one_session_cannot_be_confirmed_in_another(client: Client) -> None:
+    user = make_front_desk()
+    password_only(client, user)
+    client.get("/staff/two-factor/setup/")
+    shown = TOTPDevice.objects.get(user=user, confirmed=False)
+
+    other = Client()
+    password_only(other, user)
+    response = other.post("/staff/two-factor/setup/", {"code": current_code(shown)})
+
+    assert response.status_code == 200
+    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert other.get("/staff/").status_code == 302
+
+
+def test_replacing_an_authenticator_asks_for_the_password_again(client: Client) -> None:
+    user = make_front_desk()
+    sign_in(client, user)
+    old = TOTPDevice.objects.get(user=user, confirmed=True)
+    page = client.get("/staff/two-factor/setup/")
+    assert 'name="password"' in page.content.decode()
+    new = TOTPDevice.objects.get(user=user, confirmed=False)
+
+    refused = client.post(
+        "/staff/two-factor/setup/", {"code": current_code(new), "password": "wrong-password"}
+    )
+    assert refused.status_code == 200
+    assert TOTPDevice.objects.filter(pk=old.pk).exists()
+    new.refresh_from_db()
+    assert not new.confirmed
+
+    accepted = client.post(
+        "/staff/two-factor/setup/", {"code": current_code(new), "password": PASSWORD}
+    )
+    assert accepted.status_code == 200
+    assert list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True)) == [new.pk]
+
+
+def test_new_backup_codes_need_the_password_again(client: Client) -> None:
+    user = make_front_desk()
+    sign_in(client, user)
+    old = set(new_backup_codes(user))
+    assert 'name="password"' in client.get("/staff/two-factor/backup-codes/").content.decode()
+
+    for data in ({}, {"password": "wrong-password"}):
+        response = client.post("/staff/two-factor/backup-codes/new/", data)
+        assert response.status_code == 200
+        assert (
+            set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+            == old
+        )
