@@ -17,6 +17,8 @@ CHANGED_STATUS = "changed_status"
 OVERRODE_OUTCOME = "overrode_outcome"
 CLEARED_FOR_CONSULT = "cleared_for_consult"
 RESCREENED = "rescreened"
+# A search of submissions (queue or admin): its filters, never the words searched for.
+SEARCHED_SUBMISSIONS = "staff.submissions.searched"
 
 
 def client_ip(request: HttpRequest) -> str | None:
