@@ -38,8 +38,19 @@ LAST_SEEN_RESOLUTION = 60
 
 
 def remote_addr(request: HttpRequest) -> str | None:
-    """The client address (already corrected for our proxy by ProxyClientIPMiddleware)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client as rate limits and django-axes count it: the address (already corrected for
+    our proxy by ProxyClientIPMiddleware), or for IPv6 its /64 network's first address, since
+    one household or server is given a whole /64 and can use a new address for every try."""
+    address = request.META.get("REMOTE_ADDR") or None
+    if address is None:
+        return None
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return address
 
 
 class RequestIdMiddleware:

@@ -3,6 +3,7 @@
 The cache is Redis when REDIS_URL is set (shared by every worker), else per-process memory.
 Limits are (requests, seconds) in settings.CLINIC_RATE_LIMITS; CLINIC_RATE_LIMITS_ENABLED=0
 turns them off (load tests). Keys are HMACs: the cache never holds an email address or IP.
+IPv6 clients are counted per /64 (see clinic.middleware.remote_addr).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from .middleware import remote_addr
 
 log = logging.getLogger(__name__)
 
@@ -43,27 +46,53 @@ def _bucket(scope: str, key: str, window: int, now: float) -> tuple[str, int]:
     return f"ratelimit:{scope}:{started}:{digest}", retry_after
 
 
+def _count(scope: str, key: str, window: int, *, add: bool) -> int:
+    """Requests counted for `key` in this window of `scope` (after adding one when `add`)."""
+    name, _retry_after = _bucket(scope, key, window, time.time())
+    try:
+        if not add:
+            return int(cache.get(name, 0))
+        cache.add(name, 0, timeout=window + 1)
+        try:
+            return int(cache.incr(name))
+        except ValueError:  # the window ended between add and incr
+            cache.set(name, 1, timeout=window + 1)
+            return 1
+    except Exception:  # a cache outage must not stop patients: count nothing, log the code
+        log.exception("rate limit cache unavailable (scope %s)", scope)
+        return 0
+
+
 def hit(scope: str, key: str) -> tuple[bool, int]:
     """Count one request for `key` in `scope`: (still within the limit?, seconds to wait)."""
     if not settings.CLINIC_RATE_LIMITS_ENABLED:
         return True, 0
     limit, window = settings.CLINIC_RATE_LIMITS[scope]
-    name, retry_after = _bucket(scope, key, window, time.time())
-    try:
-        cache.add(name, 0, timeout=window + 1)
-        try:
-            count = cache.incr(name)
-        except ValueError:  # the window ended between add and incr
-            cache.set(name, 1, timeout=window + 1)
-            count = 1
-    except Exception:  # a cache outage must not stop patients: count nothing, log the code
-        log.exception("rate limit cache unavailable (scope %s)", scope)
-        return True, 0
-    return count <= limit, retry_after
+    _name, retry_after = _bucket(scope, key, window, time.time())
+    return _count(scope, key, window, add=True) <= limit, retry_after
 
 
 def client_key(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return remote_addr(request) or "unknown"
+
+
+# Failed sign-ins per account, whatever the address (django-axes counts per username and
+# address). A fixed hour, so a locked account opens again at the top of the next window.
+ACCOUNT_SCOPE = "sign_in_account"
+ACCOUNT_WINDOW = 3600
+
+
+def account_locked(username: str) -> bool:
+    """True when this username has had CLINIC_ACCOUNT_FAILURE_LIMIT failures this hour."""
+    if not settings.CLINIC_RATE_LIMITS_ENABLED:
+        return False
+    failures = _count(ACCOUNT_SCOPE, username.lower(), ACCOUNT_WINDOW, add=False)
+    return failures >= settings.CLINIC_ACCOUNT_FAILURE_LIMIT
+
+
+def note_failed_sign_in(username: str) -> None:
+    if settings.CLINIC_RATE_LIMITS_ENABLED:
+        _count(ACCOUNT_SCOPE, username.lower(), ACCOUNT_WINDOW, add=True)
 
 
 def check(request: HttpRequest, scope: str, key: str | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
@@ -34,6 +35,11 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def parse_admins(value: str) -> list[tuple[str, str]]:
+    """'Name <a@example.com>, b@example.com' as Django's ADMINS: [(name, address), ...]."""
+    return [(name, address) for name, address in getaddresses([value]) if address]
+
+
 DEBUG = env_bool("DJANGO_DEBUG")
 # The test suite runs with DEBUG off, as production does, but without secrets or collectstatic.
 TESTING = "pytest" in sys.modules
@@ -52,6 +58,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 CLINIC_NAME = env("CLINIC_NAME", "Heel Pain Clinic")
 CLINIC_PHONE = env("CLINIC_PHONE", "(555) 010-0000")
+# Appointment email subjects and calendar titles name the clinic only when it chooses so: a
+# specialist clinic's name on a lock screen says something about the patient.
+CLINIC_NAME_IN_SUBJECTS = env_bool("CLINIC_NAME_IN_SUBJECTS", False)
 
 INSTALLED_APPS = [
     # Django's admin, on a site that also asks for the second factor (clinic/admin_site.py).
@@ -216,6 +225,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "clinic@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who gets error reports (tracebacks, no request data): CLINIC_ADMINS="Ops <ops@example.com>,...".
+ADMINS = parse_admins(env("CLINIC_ADMINS"))
 
 # Clinic hours, used for "overdue" in the staff queue (working days Monday=0 .. Sunday=6).
 CLINIC_OPENS_AT = env("CLINIC_OPENS_AT", "08:00")
@@ -264,8 +275,12 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Every line carries the request id; email addresses are masked as a last line of defence.
-    "filters": {"request_id": {"()": "clinic.logs.RequestIdFilter"}},
+    # Every line carries the request id; email addresses and link tokens are masked, in the
+    # message and the exception text, as a last line of defence.
+    "filters": {
+        "request_id": {"()": "clinic.logs.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     },
@@ -274,16 +289,30 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": "plain",
             "filters": ["request_id"],
-        }
+        },
+        # Error reports to ADMINS, through the same mask (the subject holds the path).
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "request_id"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
-    # django-axes announces itself at start-up; commands' output stays clean.
-    "loggers": {"axes.apps": {"level": "WARNING"}},
+    "loggers": {
+        # Replaces Django's default "django" handlers, which bypass the mask.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        # runserver's request lines ("GET /consult/book/<token>/") go through the mask too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # django-axes announces itself at start-up; commands' output stays clean.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
 
 # --- Security and privacy (README "Security") ---
 # Error reports (emails to ADMINS, the debug page) never include request bodies or cookies.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "clinic.logs.NoRequestDataReporterFilter"
+# ... nor query strings, link tokens or email addresses in the exception text.
+DEFAULT_EXCEPTION_REPORTER = "clinic.logs.CleanExceptionReporter"
 # Behind a reverse proxy the client address is the last X-Forwarded-For entry (set by our proxy).
 CLINIC_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
 
@@ -308,7 +337,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("CLINIC_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# IPv6 clients count per /64 (one household or server gets a whole /64): clinic.middleware.
 AXES_CLIENT_IP_CALLABLE = "clinic.middleware.remote_addr"
+# Whatever the address: this many failed sign-ins for one username in an hour lock that account
+# for the rest of the hour (accounts/auth_backends.py; docs/security.md says how the two interact).
+CLINIC_ACCOUNT_FAILURE_LIMIT = env_int("CLINIC_ACCOUNT_FAILURE_LIMIT", 20)
 # No start-up banner on stderr (management commands such as `screen` own their stderr) and no
 # user agents in lockout log lines.
 AXES_VERBOSE = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,7 +82,7 @@ def _unsent_email_logged(consult: Consult) -> Iterator[None]:
     it, is logged rather than shown as an error: the change is saved and the page shows it."""
     try:
         yield
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:  # whatever the mail server raised: ids and the class only
         logger.warning("email about consult %s not sent: %s", consult.pk, type(exc).__name__)
 
 
@@ -123,11 +122,12 @@ def manage_token(consult: Consult) -> str:
 
 
 def consult_from_manage_token(token: str) -> Consult | None:
-    """The consult a cancel/reschedule link is for, while it is active and the link current."""
+    """The consult a cancel/reschedule link is for, while it is active, not yet over, and the
+    link current (moving the consult replaces the key, so older links stop working)."""
     try:
         data = signing.loads(token, salt=MANAGE_SALT)
         consult = Consult.objects.select_related("chiropractor", "submission").get(
-            manage_key=data["k"], status=Consult.Status.ACTIVE
+            manage_key=data["k"], status=Consult.Status.ACTIVE, ends_at__gt=timezone.now()
         )
     except (signing.BadSignature, KeyError, TypeError, Consult.DoesNotExist):
         return None
@@ -270,8 +270,8 @@ def send_booking_invite(
         return False
     if Consult.objects.active().filter(submission=submission).exists():
         return False
-    # Sent first: when the mail server cannot take it (OSError, SMTPException reach the
-    # caller) there is no entry saying it went.
+    # Sent first: when the mail server cannot take it (the exception reaches the caller)
+    # there is no entry saying it went.
     emails.send_booking_link(submission, url=link(booking_path(submission)))
     if audit_entry:
         audit.record(audit.SENT_BOOKING_LINK, actor=by, submission=submission)

@@ -33,7 +33,7 @@ def calendar_invitation(consult: Consult, *, method: str) -> bytes:
     event.add("dtstamp", timezone.now())
     event.add("dtstart", consult.starts_at.astimezone(zone))
     event.add("dtend", consult.ends_at.astimezone(zone))
-    event.add("summary", _("Appointment at %(clinic)s") % {"clinic": settings.CLINIC_NAME})
+    event.add("summary", _subject(_("Appointment"), _("Appointment at %(clinic)s")))
     event.add("location", vText(settings.CLINIC_NAME))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
@@ -47,9 +47,16 @@ def calendar_invitation(consult: Consult, *, method: str) -> bytes:
     return calendar.to_ical()
 
 
+def _subject(plain: str, with_name: str) -> str:
+    """A subject (or calendar summary) naming the clinic only when it chooses so: on a shared
+    screen or lock screen, a clinic's name can itself say something about a patient's health."""
+    if settings.CLINIC_NAME_IN_SUBJECTS:
+        return with_name % {"clinic": settings.CLINIC_NAME}
+    return plain
+
+
 def _context(submission: Submission, **extra: Any) -> dict[str, Any]:
     return {
-        "first_name": submission.first_name,
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
         "cutoff_hours": settings.CLINIC_CANCEL_CUTOFF_HOURS,
@@ -84,7 +91,7 @@ def send_confirmation(consult: Consult, *, manage_url: str) -> None:
     with translation.override(submission.language):
         _send(
             submission,
-            subject=_("Your appointment at %(clinic)s") % {"clinic": settings.CLINIC_NAME},
+            subject=_subject(_("Your appointment"), _("Your appointment at %(clinic)s")),
             template="confirmation",
             context=_context(
                 submission,
@@ -101,8 +108,9 @@ def send_rescheduled(consult: Consult, *, previous: datetime, manage_url: str) -
     with translation.override(submission.language):
         _send(
             submission,
-            subject=_("Your appointment at %(clinic)s has moved")
-            % {"clinic": settings.CLINIC_NAME},
+            subject=_subject(
+                _("Your appointment has moved"), _("Your appointment at %(clinic)s has moved")
+            ),
             template="rescheduled",
             context=_context(
                 submission,
@@ -120,8 +128,10 @@ def send_cancelled(consult: Consult) -> None:
     with translation.override(submission.language):
         _send(
             submission,
-            subject=_("Your appointment at %(clinic)s is cancelled")
-            % {"clinic": settings.CLINIC_NAME},
+            subject=_subject(
+                _("Your appointment is cancelled"),
+                _("Your appointment at %(clinic)s is cancelled"),
+            ),
             template="cancelled",
             context=_context(submission, consult=consult, starts=_when(consult.starts_at)),
             ics=calendar_invitation(consult, method="CANCEL"),
@@ -134,8 +144,9 @@ def send_reminder(consult: Consult, *, manage_url: str) -> None:
     with translation.override(submission.language):
         _send(
             submission,
-            subject=_("Reminder: your appointment at %(clinic)s")
-            % {"clinic": settings.CLINIC_NAME},
+            subject=_subject(
+                _("Reminder: your appointment"), _("Reminder: your appointment at %(clinic)s")
+            ),
             template="reminder",
             context=_context(
                 submission,
@@ -151,7 +162,7 @@ def send_booking_link(submission: Submission, *, url: str) -> None:
     with translation.override(submission.language):
         _send(
             submission,
-            subject=_("Book your appointment at %(clinic)s") % {"clinic": settings.CLINIC_NAME},
+            subject=_subject(_("Book your appointment"), _("Book your appointment at %(clinic)s")),
             template="booking_link",
             context=_context(submission, url=url, link_days=settings.CLINIC_BOOKING_LINK_DAYS),
         )

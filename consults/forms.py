@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -80,13 +80,35 @@ class TimeOffForm(forms.ModelForm):
         return cleaned
 
 
+# Dates a person could mean. Python's dates stop at years 1 and 9999, so a day or a time zone
+# shift past a typed 9999-12-31 would raise OverflowError (a 500) further on.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
+def is_sane_date(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+class SaneDateField(forms.DateField):
+    """A date field that refuses days nobody means (and that would overflow date arithmetic)."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not is_sane_date(value):
+            raise forms.ValidationError(
+                _("Please enter a date between %(earliest)s and %(latest)s."),
+                params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+            )
+
+
 class DayForm(forms.Form):
     """Staff choose a chiropractor and a day to see free slots."""
 
     chiropractor = forms.ModelChoiceField(
         queryset=Chiropractor.objects.filter(is_active=True), label=_("Chiropractor")
     )
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = SaneDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class CancelForm(forms.Form):
@@ -111,7 +133,7 @@ def parse_slot(value: str) -> tuple[int, datetime] | None:
     try:
         chiropractor, start = value.split("|", 1)
         moment = datetime.fromisoformat(start)
-        if timezone.is_naive(moment):
+        if timezone.is_naive(moment) or not is_sane_date(moment.date()):
             return None
         return int(chiropractor), moment
     except (ValueError, TypeError):

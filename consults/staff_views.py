@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import smtplib
+import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,9 +29,19 @@ from .booking import (
     reschedule_consult,
     send_booking_invite,
 )
-from .forms import CancelForm, ChiropractorForm, DayForm, TimeOffForm, WorkingHoursForm, parse_slot
+from .forms import (
+    CancelForm,
+    ChiropractorForm,
+    DayForm,
+    TimeOffForm,
+    WorkingHoursForm,
+    is_sane_date,
+    parse_slot,
+)
 from .models import Chiropractor, Consult, TimeOff, WorkingHours
 from .slots import free_slots
+
+logger = logging.getLogger(__name__)
 
 BOOK = "consults.book_consult"
 VIEW_SUBMISSION = "intake.view_submission"
@@ -194,7 +204,10 @@ def invite(request: HttpRequest, reference: str) -> HttpResponse:
     submission = get_submission_for_booking(request, reference)
     try:
         sent = send_booking_invite(submission=submission, by=_staff_user(request))
-    except (OSError, smtplib.SMTPException):
+    except Exception as exc:  # whatever the mail server raised: ids and the class only
+        logger.warning(
+            "booking link for submission %s not sent: %s", submission.pk, type(exc).__name__
+        )
         messages.error(
             request, _("We could not send the email just now. Please try again in a minute.")
         )
@@ -253,9 +266,12 @@ def _agenda_chiropractor(request: HttpRequest) -> Chiropractor | None:
 
 def _parse_day(value: str | None) -> date:
     try:
-        return date.fromisoformat(value) if value else timezone.localdate()
+        day = date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
         return timezone.localdate()
+    if not is_sane_date(day):
+        raise BadRequest("agenda day out of range")  # the 400 page, not an overflow further on
+    return day
 
 
 @require_GET

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -28,6 +28,8 @@ from .booking import (
 from .forms import PatientCancelForm, parse_slot
 from .models import Chiropractor, Consult
 from .slots import Slot, booking_days, free_slots
+
+REPEATED_CLICK_WINDOW = timedelta(minutes=10)
 
 
 def link_invalid(request: HttpRequest) -> HttpResponse:
@@ -98,8 +100,8 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
         return link_invalid(request)
     existing = Consult.objects.active().filter(submission=submission).first()
     if existing is not None:
-        if request.method == "POST":
-            # A second click on a time: show the booking the first click made.
+        if request.method == "POST" and _repeated_click(request, existing):
+            # A second click on the same time: show the booking the first click made.
             return redirect("consults:manage", token=manage_token(existing))
         return link_invalid(request)  # the link has been used
     if request.method == "POST":
@@ -109,6 +111,20 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
         template="consults/book.html",
         chiropractors=_bookable_chiropractors(),
         token=token,
+    )
+
+
+def _repeated_click(request: HttpRequest, consult: Consult) -> bool:
+    """A post of the very slot this link booked, moments ago: a double click, not a reuse.
+
+    Anything else on a used link gets the same page as a forged one, so a booking link found
+    later (a forwarded email, an old log) never leads to the patient's manage link.
+    """
+    parsed = parse_slot(request.POST.get("slot", ""))
+    return (
+        parsed is not None
+        and parsed == (consult.chiropractor_id, consult.starts_at)
+        and timezone.now() - consult.booked_at < REPEATED_CLICK_WINDOW
     )
 
 

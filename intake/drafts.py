@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import smtplib
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
@@ -197,8 +196,9 @@ def submit_draft(
         draft.delete()
     try:
         send_receipt(submission)
-    except (OSError, smtplib.SMTPException) as exc:
-        # The submission is stored and the page shows the reference: a lost receipt is no error.
+    except Exception as exc:
+        # The submission is stored and the page shows the reference: a lost receipt is no error,
+        # whatever the mail server (or an address it cannot parse) raised.
         logger.warning("receipt for submission %s not sent: %s", submission.pk, type(exc).__name__)
     return submission, True
 

@@ -13,7 +13,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import audit
-from .models import FINAL_STATUSES, CaseNote, Draft, Submission
+from .drafts import SESSION_DRAFT, SESSION_SUBMITTED
+from .models import FINAL_STATUSES, CaseNote, Draft, ScreeningRecord, Submission
 
 REMOVED = "[removed]"
 
@@ -64,11 +65,28 @@ def anonymise(submission: Submission, *, now: datetime) -> None:
     submission.anonymised_at = now
     submission.save()
     CaseNote.objects.filter(submission=submission).update(text=REMOVED)
+    # The findings name the answers that triggered each rule; the outcome stays on the row.
+    ScreeningRecord.objects.filter(submission=submission).update(findings=[])
+    _end_sessions_of(submission, now=now)
     if apps.is_installed("consults"):
         consult_model = apps.get_model("consults", "Consult")
         consult_model.objects.filter(submission=submission).exclude(cancel_reason="").update(
             cancel_reason=REMOVED
         )
+
+
+def _end_sessions_of(submission: Submission, *, now: datetime) -> None:
+    """Delete live sessions that still point at the submission (its confirmation page)."""
+    draft_key = str(submission.draft_key)
+    ended = []
+    for session in Session.objects.filter(expire_date__gte=now).iterator():
+        data = session.get_decoded()
+        if (
+            data.get(SESSION_SUBMITTED) == submission.reference
+            or data.get(SESSION_DRAFT) == draft_key
+        ):
+            ended.append(session.session_key)
+    Session.objects.filter(session_key__in=ended).delete()
 
 
 @transaction.atomic

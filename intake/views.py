@@ -3,7 +3,7 @@ save and finish later, resume links, confirmation)."""
 
 from __future__ import annotations
 
-import smtplib
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +28,8 @@ from .steps import SectionForm, form_for_section
 from .submissions import InvalidAnswers
 
 # (URL slug, section code) in the order the patient sees them; the last step is the review.
+logger = logging.getLogger(__name__)
+
 STEPS = (
     ("about", "about"),
     ("pain", "pain"),
@@ -243,7 +245,10 @@ def save_later(request: HttpRequest) -> HttpResponse:
                     email=str(cleaned["email"]),
                     base_url=request.build_absolute_uri("/"),
                 )
-            except (OSError, smtplib.SMTPException):
+            except Exception as exc:  # any mail failure: the patient is asked to try again
+                logger.warning(
+                    "resume link for draft %s not sent: %s", draft.pk, type(exc).__name__
+                )
                 errors = [_("We could not send the email just now. Please try again in a minute.")]
             else:
                 return redirect("intake:link_sent")

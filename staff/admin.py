@@ -65,6 +65,25 @@ class AuditInline(ReadOnlyInline):
     verbose_name_plural = _("Audit trail")
 
 
+class AuditedSearchMixin:
+    """A list search is audited as one entry: which filters, never the words searched for."""
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        if request.GET.get("q", "").strip() and response.status_code == 200:
+            audit.record(
+                audit.SEARCHED_SUBMISSIONS,
+                request=request,
+                search=True,
+                via="admin",
+                model=self.model._meta.model_name,  # type: ignore[attr-defined]
+                filters=sorted(key for key in request.GET if key not in ("q", "p", "o")),
+            )
+        return response
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = _("overdue")
     parameter_name = "overdue"
@@ -79,7 +98,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(AuditedSearchMixin, admin.ModelAdmin):
     list_display = ("reference", "name", "outcome", "status", "submitted_at", "overdue")
     list_filter = ("outcome", "status", OverdueFilter, "cleared_for_consult", "submitted_at")
     search_fields = ("reference", "first_name", "last_name", "email", "phone")
@@ -228,8 +247,28 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ScreeningRecord)
-class ScreeningRecordAdmin(ReadOnlyAdmin):
+class ScreeningRecordAdmin(AuditedSearchMixin, ReadOnlyAdmin):
     list_display = ("submission", "outcome", "ruleset", "screening_date", "created_at")
     list_filter = ("outcome", "ruleset")
     search_fields = ("submission__reference",)
     list_select_related = ("submission",)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The findings on this page are health data: audited as a view of the submission.
+        response = super().change_view(request, object_id, form_url, extra_context)
+        record = self.get_object(request, unquote(object_id))
+        if request.method == "GET" and response.status_code == 200 and record is not None:
+            audit.record(
+                audit.VIEWED_SUBMISSION,
+                request=request,
+                submission=record.submission,
+                via="admin",
+                screening=record.pk,
+            )
+        return response

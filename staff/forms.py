@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consults.forms import SaneDateField
 from intake.models import OPEN_STATUSES, ContactAttempt, Outcome, Status, Submission
 from intake.workflow import CLEARANCE_NEEDS_REASON, MENU_MOVES, overdue_q
 
@@ -37,12 +38,12 @@ class QueueFilterForm(forms.Form):
         choices=[(OPEN, _("Open (not closed)")), (ALL, _("Any status")), *Status.choices],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    submitted_from = forms.DateField(
+    submitted_from = SaneDateField(
         label=_("Submitted from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    submitted_to = forms.DateField(
+    submitted_to = SaneDateField(
         label=_("Submitted to"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -6,7 +6,7 @@ Login is required by LoginRequiredMiddleware; each view checks its permission th
 
 from __future__ import annotations
 
-import smtplib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,8 @@ from .forms import (
     QueueFilterForm,
     StatusForm,
 )
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 TOP_FINDINGS = 3
@@ -113,6 +115,10 @@ def home(request: HttpRequest) -> HttpResponse:
     _require(request, VIEW)
     form = QueueFilterForm(request.GET or None)
     form.is_valid()
+    if request.GET.get("q", "").strip():
+        # A search finds patients by name: one entry with the filters, never the words.
+        filters = {k: v for k, v in form.audit_detail().items() if k != "searched"}
+        audit.record(audit.SEARCHED_SUBMISSIONS, request=request, search=True, **filters)
     submissions = form.filter(Submission.objects.defer("answers", "user_agent"))
     page = Paginator(submissions.prefetch_related(_latest_screenings()), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -311,7 +317,10 @@ def clear_for_consult(request: HttpRequest, reference: str) -> HttpResponse:
         sent = send_booking_invite(
             submission=submission, by=submission.cleared_by, audit_entry=False
         )
-    except (OSError, smtplib.SMTPException):
+    except Exception as exc:  # whatever the mail server raised: ids and the class only
+        logger.warning(
+            "booking link for submission %s not sent: %s", submission.pk, type(exc).__name__
+        )
         messages.error(
             request, _("We could not send the email just now. Please try again in a minute.")
         )

@@ -136,7 +136,7 @@ def test_booking_stores_the_consult_moves_the_status_audits_and_emails_an_invita
     )
     assert AuditEvent.objects.filter(action=audit.CHANGED_STATUS, submission=submission).exists()
     (message,) = mail.outbox
-    assert message.subject == "Your appointment at Heel Pain Clinic"
+    assert message.subject == "Your appointment"
     assert message.to == [submission.email]
     assert consult_from_manage_token(token_in(message.body, "appointment")) == consult
 
@@ -569,7 +569,7 @@ def test_clearing_a_case_emails_a_booking_link() -> None:
     submission.save()
     assert send_booking_invite(submission=submission, by=None)
     (message,) = mail.outbox
-    assert message.subject == "Book your appointment at Heel Pain Clinic"
+    assert message.subject == "Book your appointment"
     assert submission_from_booking_token(token_in(message.body, "book")) == submission
 
 
@@ -582,7 +582,7 @@ def test_the_chiropractors_clearance_sends_the_booking_link(client) -> None:
         f"/staff/submissions/{submission.reference}/clear/", {"reason": "Looks routine"}
     )
     assert response.status_code == 302
-    assert [m.subject for m in mail.outbox][-1] == "Book your appointment at Heel Pain Clinic"
+    assert [m.subject for m in mail.outbox][-1] == "Book your appointment"
 
 
 @pytest.mark.usefixtures("unreachable_mail_server")

@@ -37,7 +37,7 @@ def test_a_consult_within_a_day_gets_one_reminder_however_often_cron_runs() -> N
     for _ in range(3):
         call_command("send_reminders", stdout=StringIO())
     (message,) = mail.outbox
-    assert message.subject == "Reminder: your appointment at Heel Pain Clinic"
+    assert message.subject == "Reminder: your appointment"
     assert message.to == [consult.submission.email]
     consult.refresh_from_db()
     assert consult.reminder_sent_at is not None

@@ -8,8 +8,9 @@ import re
 import sys
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from axes.models import AccessAttempt
@@ -427,6 +428,15 @@ VALUES = st.one_of(
             "back",
             "later",
             "1|2026-13-01T99:00",
+            # Control characters and dates at the ends of Python's range (issue #13).
+            '"a\x0bb"@example.com',
+            "Ana\r\nBcc: x@example.com",
+            "\x0b\x1b\x7f",
+            "www.example.com",
+            "0001-01-01",
+            "1|0001-01-01T00:00:00+00:00",
+            "1|9999-12-31T23:59:00+00:00",
+            "1|9999-12-31T23:00:00-05:00",
             "\x00",
             "a" * 1001,
             "<script>",
@@ -540,6 +550,41 @@ def test_fuzzed_staff_account_forms_never_get_a_server_error(body: dict[str, Any
     link = f"/staff/password-reset/{uid}/{default_token_generator.make_token(person)}/"
     set_password = anonymous.get(link)["Location"]
     assert anonymous.post(set_password, body).status_code < 500
+
+
+STAFF_DATE_VALUES = st.one_of(
+    VALUES, st.dates().map(date.isoformat), st.sampled_from(["0001-01-01", "9999-12-31"])
+)
+
+
+@settings(FUZZ, max_examples=10)
+@given(day=STAFF_DATE_VALUES, other=STAFF_DATE_VALUES)
+def test_fuzzed_staff_dates_never_get_a_server_error(day: str, other: str) -> None:
+    from consults.models import Chiropractor
+    from tests.helpers import make_staff
+    from tests.scheduling import make_case, make_profile
+
+    # Examples share one database transaction: the superuser and chiropractor are made once.
+    boss = User.objects.filter(username="fuzz-boss").first() or make_staff(
+        "fuzz-boss", None, is_superuser=True
+    )
+    chiro = Chiropractor.objects.first() or make_profile("fuzz-chiro")
+    client = Client()
+    sign_in(client, boss)
+    reference = make_case().reference
+    quoted = quote(day, safe="")
+    for url, query in [
+        (f"/staff/agenda/{quoted}/", {}),
+        (f"/staff/agenda/week/{quoted}/", {}),
+        ("/staff/", {"submitted_from": day, "submitted_to": other, "q": other}),
+        (f"/staff/submissions/{reference}/consult/", {"day": day, "chiropractor": str(chiro.pk)}),
+    ]:
+        assert client.get(url, query).status_code < 500, (url, query)
+    for url in (
+        f"/staff/submissions/{reference}/consult/book/",
+        "/staff/consults/1/move/",
+    ):
+        assert client.post(url, {"slot": f"{chiro.pk}|{day}T10:00:00+00:00"}).status_code < 500, url
 
 
 def test_pages_seen_signed_in_are_never_stored_by_browsers_or_proxies(client: Client) -> None:

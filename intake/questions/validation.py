@@ -43,6 +43,7 @@ MSG_NOT_APPLICABLE = _("Leave this out: it only applies when %(condition)s.")
 MSG_TEXT = _("Please type your answer as text.")
 MSG_TOO_LONG = _("Please use at most %(max)d characters (you used %(count)d).")
 MSG_EMAIL = _("Please enter a valid email address, like name@example.com.")
+MSG_NAME = _("Please write the name on one line, with no web addresses or special characters.")
 MSG_PHONE_CHARS = _("Please use only numbers, spaces and + - ( ) in a phone number.")
 MSG_PHONE_DIGITS = _("A phone number needs at least 7 digits.")
 MSG_DATE = _("Please enter a real date as year-month-day, like 1980-04-23.")
@@ -64,6 +65,12 @@ MSG_WORST_BELOW_AVERAGE = _("Your worst pain can't be lower than your average pa
 _PHONE_CHARS = frozenset("0123456789 +-()")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _email_validator = EmailValidator()
+# Control characters (line breaks included) and DEL: Django's validator lets some through inside
+# a quoted local part, and a header cannot carry them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Names are copied into emails and staff pages: one line of text, nothing a mail client links.
+_NAME_CODES = frozenset({"first_name", "last_name", "representative_name", "signature"})
+_WEB_ADDRESS = re.compile(r"(https?:|ftp:|www\.|://)", re.IGNORECASE)
 
 
 class _NotAnswered:
@@ -81,6 +88,8 @@ def _clean_text(q: Question, value: object, sd: date) -> tuple[object, list[str]
         return _NOT_ANSWERED, []
     if q.max_length is not None and len(value) > q.max_length:
         return None, [str(MSG_TOO_LONG) % {"max": q.max_length, "count": len(value)}]
+    if q.code in _NAME_CODES and (_CONTROL.search(value) or _WEB_ADDRESS.search(value)):
+        return None, [str(MSG_NAME)]
     return value, []
 
 
@@ -88,6 +97,8 @@ def _clean_email(q: Question, value: object, sd: date) -> tuple[object, list[str
     value, errors = _clean_text(q, value, sd)
     if errors or value is _NOT_ANSWERED:
         return value, errors
+    if _CONTROL.search(str(value)):
+        return None, [str(MSG_EMAIL)]
     try:
         _email_validator(str(value))
     except ValidationError:
