@@ -147,7 +147,7 @@ class StatusForm(forms.Form):
 
     to = forms.ChoiceField(label=_("Close the case as"))
     reason = forms.CharField(
-        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for closing"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args: Any, submission: Submission, **kwargs: Any) -> None:

@@ -52,18 +52,29 @@ def test_front_desk_finds_an_urgent_case_logs_a_call_and_changes_its_status(
     assert page.get_by_text("Contact was due by").is_visible()
     assert_no_axe_violations(page)
 
-    page.get_by_label("Reached").check()
-    page.get_by_label("Note").fill("Advised to go to the ER today.")
+    # Nobody answers: the case stays overdue, and the page says when to try again.
+    page.get_by_label("No answer").check()
     page.get_by_role("button", name="Log contact").click()
     assert page.get_by_text("The contact attempt was logged.").is_visible()
+    assert page.get_by_text("Try again at").is_visible()
+    assert page.get_by_text("Contact was due by").is_visible()
 
-    page.get_by_label("New status").select_option(Status.CONSULT_BOOKED.value)
-    page.get_by_role("button", name="Change status").click()
-    assert page.get_by_text("Status changed to “Consult booked”.").is_visible()
+    page.get_by_label("Reached the patient").check()
+    page.get_by_label("Note", exact=True).first.fill("Advised to go to the ER today.")
+    page.get_by_role("button", name="Log contact").click()
+    assert page.get_by_text("The contact attempt was logged.").is_visible()
+    assert not page.get_by_text("Contact was due by").is_visible()
+
+    page.get_by_label("Close the case as").select_option(Status.REFERRED_OUT.value)
+    page.get_by_label("Reason for closing").fill("Sent to the ER for a scan.")
+    page.get_by_role("button", name="Close the case").click()
+    assert page.get_by_text("Status changed to “Referred out”.").is_visible()
+    assert page.get_by_text("Sent to the ER for a scan.").first.is_visible()
+    assert_no_axe_violations(page)
     page.screenshot(path=str(artifacts_dir / "staff-submission.png"), full_page=True)
 
     urgent.refresh_from_db()
-    assert urgent.status == Status.CONSULT_BOOKED and urgent.first_contact_at is not None
+    assert urgent.status == Status.REFERRED_OUT and urgent.first_contact_at is not None
     actions = set(AuditEvent.objects.filter(submission=urgent).values_list("action", flat=True))
     assert {audit.VIEWED_SUBMISSION, audit.LOGGED_CONTACT, audit.CHANGED_STATUS} <= actions
 
