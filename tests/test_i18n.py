@@ -182,7 +182,7 @@ def test_every_question_label_help_text_and_choice_has_a_spanish_translation() -
             spanish = str(text)
         if spanish == english and english not in SAME_IN_SPANISH:
             untranslated.append(english)
-    assert untranslated == [], "Add Spanish for these to the .po and compile it (docs/configuration.md: Languages)"
+    assert untranslated == [], "Add Spanish for these to the .po and compile it (docs: Languages)"
 
 
 def test_every_screening_text_has_a_spanish_translation() -> None:
@@ -192,7 +192,7 @@ def test_every_screening_text_has_a_spanish_translation() -> None:
         texts += [rule.reason, *([rule.told] if rule.told else [])]
     with translation.override("es"):
         untranslated = [text for text in texts if translation.gettext(text) == text]
-    assert untranslated == [], "Add Spanish for these to the .po and compile it (docs/configuration.md: Languages)"
+    assert untranslated == [], "Add Spanish for these to the .po and compile it (docs: Languages)"
 
 
 def test_an_urgent_rule_tells_a_spanish_speaker_in_spanish_where_to_go() -> None:
@@ -271,7 +271,7 @@ def test_the_spanish_catalogue_is_complete_with_no_fuzzy_guesses(catalogue: list
     assert len(catalogue) > 700
     untranslated = [e.msgid for e in catalogue if not all(e.msgstr.values()) or not e.msgstr]
     fuzzy = [e.msgid for e in catalogue if "fuzzy" in e.flags]
-    assert untranslated == [], "Translate these in locale/es/LC_MESSAGES/django.po (docs/configuration.md: Languages)"
+    assert untranslated == [], "Translate these in the .po (docs: Languages)"
     assert fuzzy == [], "Check these fuzzy guesses, then remove the fuzzy flag"
 
 
@@ -300,7 +300,7 @@ def test_the_compiled_catalogue_matches_the_po_file(catalogue: list[Entry]) -> N
                 stale.append(e.msgid)
         elif compiled.ngettext(e.msgid, e.msgid_plural, 1) != e.msgstr[0]:
             stale.append(e.msgid)
-    assert stale == [], "Run compilemessages and commit the .mo file (docs/configuration.md: Languages)"
+    assert stale == [], "Run compilemessages and commit the .mo file (docs: Languages)"
 
 
 def test_consult_dates_read_naturally_in_english_and_spanish() -> None:
