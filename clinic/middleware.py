@@ -18,10 +18,12 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .logs import current_request_id
@@ -121,18 +123,15 @@ class StaffSessionTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
+            # A form posted to a staff page after the session is gone: keep it too.
+            if request.method == "POST" and _needs_staff_sign_in(request):
+                return _to_sign_in(request)
             return self.get_response(request)
         expired = self._expired(request)
         if expired:
-            stash = _stash_of(request) if request.method == "POST" else None
             logout(request)
             messages.info(request, expired)
-            if stash is not None:
-                request.session[STASHED_POST] = stash
-                return redirect_to_login(reverse("staff:resume"), reverse("login"))
-            # Never send someone back to a form's POST address (a bare 405 after signing in).
-            back = request.get_full_path() if request.method == "GET" else _page_of(request)
-            return redirect_to_login(back, reverse("login"))
+            return _to_sign_in(request)
         response = self.get_response(request)
         # Pages seen signed in hold patient data: no copy in the browser's or a proxy's cache
         # (the Back button after signing out on a shared front-desk computer shows nothing).
@@ -154,15 +153,44 @@ class StaffSessionTimeoutMiddleware:
                 minutes,
             ) % {"minutes": minutes}
         if now - signed_in_at > settings.CLINIC_STAFF_SESSION_HOURS * 3600:
-            hours = settings.CLINIC_STAFF_SESSION_HOURS
-            return ngettext(
-                "Your session reached its %(hours)s-hour limit. Please sign in again.",
-                "Your session reached its %(hours)s-hour limit. Please sign in again.",
-                hours,
-            ) % {"hours": hours}
+            # "a 12-hour limit": the number is part of an adjective, never plural.
+            return _("Your session reached its %(hours)s-hour limit. Please sign in again.") % {
+                "hours": settings.CLINIC_STAFF_SESSION_HOURS
+            }
         if now - last_seen_at >= LAST_SEEN_RESOLUTION or LAST_SEEN_AT not in session:
             session[LAST_SEEN_AT] = now
         return ""
+
+
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    """To the sign-in page; a form's content is kept and offered again afterwards (never a
+    redirect back to the form's POST address, which would be a bare 405)."""
+    if request.method == "POST":
+        stash = _stash_of(request) if _csrf_ok(request) else None
+        if stash is not None:
+            request.session[STASHED_POST] = stash
+            return redirect_to_login(reverse("staff:resume"), reverse("login"))
+        return redirect_to_login(_page_of(request), reverse("login"))
+    return redirect_to_login(request.get_full_path(), reverse("login"))
+
+
+def _needs_staff_sign_in(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    staff = bool(StaffOnlyMiddleware.STAFF_NAMESPACES.intersection(match.namespaces))
+    return staff and getattr(match.func, "login_required", True)
+
+
+def _csrf_ok(request: HttpRequest) -> bool:
+    """Only a post from our own page is kept: another site cannot plant text to be saved."""
+
+    def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    checker = CsrfViewMiddleware(view)
+    return checker.process_view(request, view, (), {}) is None
 
 
 def _page_of(request: HttpRequest) -> str:
