@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def booked(submission: Submission | None = None, *, hours_ago: float | None = None) -> Consult:
-    """A consult (booked by the patient's link); moved into today's past when `hours_ago` is given."""
+    """A consult booked through the patient's link; in today's past when `hours_ago` is given."""
     first = Consult.objects.first()
     chiro = first.chiropractor if first else make_profile("doc", role=None)
     result = book_consult(
@@ -479,3 +479,14 @@ def test_a_chiropractor_without_a_profile_has_no_schedule() -> None:
     client = Client()
     sign_in(client, make_chiropractor())
     assert client.get("/staff/schedule/").status_code == 403
+
+
+def test_a_cross_site_post_to_a_signed_out_session_is_not_kept() -> None:
+    submission = make_case()
+    client = Client(enforce_csrf_checks=True)
+    page = f"/staff/submissions/{submission.reference}/"
+    response = client.post(
+        f"{page}note/", {"text": "Planted"}, HTTP_REFERER=f"http://testserver{page}"
+    )
+    assert response["Location"] == f"/staff/login/?next={page}"
+    assert "clinic_stashed_post" not in client.session
