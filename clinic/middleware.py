@@ -123,8 +123,9 @@ class StaffSessionTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
-            # A form posted to a staff page after the session is gone: keep it too.
-            if request.method == "POST" and _needs_staff_sign_in(request):
+            # A form posted from our staff page after the session is gone: keep it too. A post
+            # without a valid CSRF token goes on to the usual 403.
+            if request.method == "POST" and _needs_staff_sign_in(request) and _csrf_ok(request):
                 return _to_sign_in(request)
             return self.get_response(request)
         expired = self._expired(request)

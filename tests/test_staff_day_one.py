@@ -481,12 +481,17 @@ def test_a_chiropractor_without_a_profile_has_no_schedule() -> None:
     assert client.get("/staff/schedule/").status_code == 403
 
 
-def test_a_cross_site_post_to_a_signed_out_session_is_not_kept() -> None:
+def test_a_cross_site_post_to_a_signed_out_session_is_refused_and_not_kept() -> None:
     submission = make_case()
-    client = Client(enforce_csrf_checks=True)
+    desk = Client(enforce_csrf_checks=True)
+    sign_in(desk, make_front_desk())
+    _go_idle(desk)
     page = f"/staff/submissions/{submission.reference}/"
-    response = client.post(
+    response = desk.post(
         f"{page}note/", {"text": "Planted"}, HTTP_REFERER=f"http://testserver{page}"
     )
     assert response["Location"] == f"/staff/login/?next={page}"
-    assert "clinic_stashed_post" not in client.session
+    assert "clinic_stashed_post" not in desk.session
+    anonymous = Client(enforce_csrf_checks=True)
+    assert anonymous.post(f"{page}note/", {"text": "Planted"}).status_code == 403
+    assert "clinic_stashed_post" not in anonymous.session
