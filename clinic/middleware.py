@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,10 +18,13 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .logs import current_request_id
 
@@ -35,6 +39,10 @@ SIGNED_IN_AT = "clinic_signed_in_at"
 LAST_SEEN_AT = "clinic_last_seen_at"
 # Writing the session on every click is wasteful; a minute of slack on the idle clock is fine.
 LAST_SEEN_RESOLUTION = 60
+# A form posted just after the idle sign-out: kept in the new session until signed in again
+# (accounts/session.py offers to send it). Never logged; capped in size.
+STASHED_POST = "clinic_stashed_post"
+STASH_MAX_CHARS = 20_000
 
 
 def remote_addr(request: HttpRequest) -> str | None:
@@ -115,12 +123,16 @@ class StaffSessionTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
+            # A form posted from our staff page after the session is gone: keep it too. A post
+            # without a valid CSRF token goes on to the usual 403.
+            if request.method == "POST" and _needs_staff_sign_in(request) and _csrf_ok(request):
+                return _to_sign_in(request)
             return self.get_response(request)
         expired = self._expired(request)
         if expired:
             logout(request)
             messages.info(request, expired)
-            return redirect_to_login(request.get_full_path(), reverse("login"))
+            return _to_sign_in(request)
         response = self.get_response(request)
         # Pages seen signed in hold patient data: no copy in the browser's or a proxy's cache
         # (the Back button after signing out on a shared front-desk computer shows nothing).
@@ -133,17 +145,73 @@ class StaffSessionTimeoutMiddleware:
         signed_in_at = session.setdefault(SIGNED_IN_AT, now)
         last_seen_at = session.get(LAST_SEEN_AT, now)
         if now - last_seen_at > settings.CLINIC_STAFF_IDLE_MINUTES * 60:
-            return _(
+            minutes = max(1, round(settings.CLINIC_STAFF_IDLE_MINUTES))
+            return ngettext(
+                "You were signed out after %(minutes)s minute without activity. "
+                "Please sign in again.",
                 "You were signed out after %(minutes)s minutes without activity. "
-                "Please sign in again."
-            ) % {"minutes": settings.CLINIC_STAFF_IDLE_MINUTES}
+                "Please sign in again.",
+                minutes,
+            ) % {"minutes": minutes}
         if now - signed_in_at > settings.CLINIC_STAFF_SESSION_HOURS * 3600:
+            # "a 12-hour limit": the number is part of an adjective, never plural.
             return _("Your session reached its %(hours)s-hour limit. Please sign in again.") % {
                 "hours": settings.CLINIC_STAFF_SESSION_HOURS
             }
         if now - last_seen_at >= LAST_SEEN_RESOLUTION or LAST_SEEN_AT not in session:
             session[LAST_SEEN_AT] = now
         return ""
+
+
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    """To the sign-in page; a form's content is kept and offered again afterwards (never a
+    redirect back to the form's POST address, which would be a bare 405)."""
+    if request.method == "POST":
+        stash = _stash_of(request) if _csrf_ok(request) else None
+        if stash is not None:
+            request.session[STASHED_POST] = stash
+            return redirect_to_login(reverse("staff:resume"), reverse("login"))
+        return redirect_to_login(_page_of(request), reverse("login"))
+    return redirect_to_login(request.get_full_path(), reverse("login"))
+
+
+def _needs_staff_sign_in(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    staff = bool(StaffOnlyMiddleware.STAFF_NAMESPACES.intersection(match.namespaces))
+    return staff and getattr(match.func, "login_required", True)
+
+
+def _csrf_ok(request: HttpRequest) -> bool:
+    """Only a post from our own page is kept: another site cannot plant text to be saved."""
+
+    def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    checker = CsrfViewMiddleware(view)
+    return checker.process_view(request, view, (), {}) is None
+
+
+def _page_of(request: HttpRequest) -> str:
+    """The page a form was posted from (its Referer on this site), else the staff home."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parsed = urlsplit(referer)
+        return parsed.path + (f"?{parsed.query}" if parsed.query else "")
+    return reverse("staff:home")
+
+
+def _stash_of(request: HttpRequest) -> dict[str, Any] | None:
+    """What a form held (without its CSRF token), or None when too big to keep."""
+    data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+    size = sum(len(key) + sum(len(v) for v in values) for key, values in data.items())
+    if not data or size > STASH_MAX_CHARS:
+        return None
+    return {"action": request.path, "page": _page_of(request), "data": data}
 
 
 class StaffOnlyMiddleware:

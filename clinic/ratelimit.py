@@ -95,6 +95,15 @@ def note_failed_sign_in(username: str) -> None:
         _count(ACCOUNT_SCOPE, username.lower(), ACCOUNT_WINDOW, add=True)
 
 
+def clear_failed_sign_ins(username: str) -> None:
+    """Forget this hour's failures for an account (a clinic admin unlocked it)."""
+    name, _retry_after = _bucket(ACCOUNT_SCOPE, username.lower(), ACCOUNT_WINDOW, time.time())
+    try:
+        cache.delete(name)
+    except Exception:
+        log.exception("rate limit cache unavailable (scope %s)", ACCOUNT_SCOPE)
+
+
 def check(request: HttpRequest, scope: str, key: str | None = None) -> None:
     """Raise RateLimited when this client (or `key`, e.g. an email address) is over the limit."""
     allowed, retry_after = hit(scope, (key if key is not None else client_key(request)).lower())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -178,6 +179,26 @@ def send_clinic_notice(consult: Consult, *, cancelled: bool, staff_url: str) -> 
     subject = _("A patient cancelled a consult") if cancelled else _("A patient moved a consult")
     EmailMultiAlternatives(
         subject=subject,
+        body=body,
+        to=[settings.CLINIC_INBOX_EMAIL],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+    ).send()
+
+
+def send_patients_to_call(consults: list[Consult], *, staff_url: Callable[[Consult], str]) -> None:
+    """After a schedule change over booked consults: the references, times and links to call
+    each patient; never a name."""
+    items = [
+        {
+            "reference": c.submission.reference,
+            "when": f"{_when(c.starts_at):%Y-%m-%d %H:%M}",
+            "url": staff_url(c),
+        }
+        for c in consults
+    ]
+    body = render_to_string("consults/email/patients_to_call.txt", {"items": items})
+    EmailMultiAlternatives(
+        subject=_("Patients to call after a schedule change"),
         body=body,
         to=[settings.CLINIC_INBOX_EMAIL],
         from_email=settings.DEFAULT_FROM_EMAIL,

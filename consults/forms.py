@@ -50,11 +50,27 @@ class WorkingHoursForm(forms.ModelForm):
             "ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
+    def __init__(self, *args: Any, chiropractor: Chiropractor | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chiropractor = chiropractor
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         starts, ends = cleaned.get("starts"), cleaned.get("ends")
         if starts and ends and ends <= starts:
             self.add_error("ends", _("The end must be later than the start."))
+        elif starts and ends and self.chiropractor is not None and "weekday" in cleaned:
+            clash = WorkingHours.objects.filter(
+                chiropractor=self.chiropractor,
+                weekday=cleaned["weekday"],
+                starts__lt=ends,
+                ends__gt=starts,
+            ).first()
+            if clash is not None:
+                raise forms.ValidationError(
+                    _("These hours overlap %(block)s. Change that block or choose other times."),
+                    params={"block": str(clash)},
+                )
         return cleaned
 
 

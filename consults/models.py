@@ -120,6 +120,10 @@ class ConsultQuerySet(models.QuerySet["Consult"]):
     def active(self) -> ConsultQuerySet:
         return self.filter(status=Consult.Status.ACTIVE)
 
+    def on_agenda(self) -> ConsultQuerySet:
+        """Booked consults and the ones the patient missed (kept on the day sheet, marked)."""
+        return self.filter(status__in=[Consult.Status.ACTIVE, Consult.Status.MISSED])
+
     def upcoming(self, now: datetime | None = None) -> ConsultQuerySet:
         return self.active().filter(starts_at__gt=now or timezone.now())
 
@@ -141,6 +145,14 @@ class Consult(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Booked")
         CANCELLED = "cancelled", _("Cancelled")
+        # The patient did not come: the slot is history and the case may be booked again.
+        MISSED = "missed", _("Missed (no-show)")
+
+    class Attendance(models.TextChoices):
+        NOT_MARKED = "", _("Not marked")
+        ARRIVED = "arrived", _("Arrived")
+        NO_SHOW = "no_show", _("No-show")
+        COMPLETED = "completed", _("Completed")
 
     class Kind(models.TextChoices):
         DRY_NEEDLING = "dry_needling", _("Dry-needling consult")
@@ -166,6 +178,13 @@ class Consult(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Marked by staff on the day (consults/attendance.py), each step with its time.
+    attendance = models.CharField(
+        max_length=20, choices=Attendance.choices, default=Attendance.NOT_MARKED, blank=True
+    )
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
 
     objects = ConsultQuerySet.as_manager()
 
@@ -190,8 +209,16 @@ class Consult(models.Model):
                 name="consult_one_active_per_submission",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="active") | models.Q(cancelled_at__isnull=False),
+                condition=~models.Q(status="cancelled") | models.Q(cancelled_at__isnull=False),
                 name="consult_cancelled_has_time",
+            ),
+            # "Missed" and a marked no-show are the same fact, with its time.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="missed", attendance="no_show", no_show_at__isnull=False)
+                    | (~models.Q(status="missed") & ~models.Q(attendance="no_show"))
+                ),
+                name="consult_missed_is_no_show",
             ),
         ]
         permissions = [("book_consult", "Can book, reschedule and cancel consults")]

@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -118,6 +119,31 @@ def is_free_slot(
         slot.starts_at == starts_at
         for slot in free_slots(chiropractor, day, day, now=now, exclude=exclude)
     )
+
+
+# How far ahead staff booking looks for the next free time.
+LOOKAHEAD_DAYS = 60
+
+
+def next_free_slot(
+    chiropractors: Iterable[Chiropractor], *, from_day: date | None = None
+) -> Slot | None:
+    """The earliest free slot with any of these chiropractors in the next LOOKAHEAD_DAYS."""
+    first = from_day or timezone.localdate()
+    last = first + timedelta(days=LOOKAHEAD_DAYS)
+    found = [slots[0] for slots in (free_slots(c, first, last) for c in chiropractors) if slots]
+    return min(found, key=lambda slot: slot.starts_at, default=None)
+
+
+def week_of_slots(
+    chiropractor: Chiropractor, first_day: date, **options: Any
+) -> list[tuple[date, list[Slot]]]:
+    """Seven days from `first_day`, each with its free slots (days without any are left out)."""
+    slots = free_slots(chiropractor, first_day, first_day + timedelta(days=6), **options)
+    days: dict[date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(timezone.localdate(slot.starts_at), []).append(slot)
+    return sorted(days.items())
 
 
 def booking_days(today: date | None = None) -> list[date]:

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intake import audit
 from intake.models import ScreeningRecord, Submission, User
 
+from . import attendance, emails
+from .attendance import marks_open
 from .booking import (
     BookingNotAllowed,
     SlotTaken,
@@ -28,6 +34,7 @@ from .booking import (
     consult_kind,
     reschedule_consult,
     send_booking_invite,
+    staff_link,
 )
 from .forms import (
     CancelForm,
@@ -39,7 +46,7 @@ from .forms import (
     parse_slot,
 )
 from .models import Chiropractor, Consult, TimeOff, WorkingHours
-from .slots import free_slots
+from .slots import next_free_slot, week_of_slots
 
 logger = logging.getLogger(__name__)
 
@@ -81,27 +88,32 @@ def _day_form(
     *,
     taken: tuple[int, datetime] | None = None,
 ) -> DayForm:
-    """The chiropractor-and-day chooser: from the query, or the day of a slot just taken."""
-    initial: dict[str, Any] = {
-        "day": timezone.localdate(),
-        "chiropractor": chiropractor or Chiropractor.objects.filter(is_active=True).first(),
-    }
+    """The chiropractor-and-day chooser: from the query, the day of a slot just taken, or else
+    the chiropractor's next day with free times (never an empty Sunday)."""
+    chosen = chiropractor or Chiropractor.objects.filter(is_active=True).first()
     if taken is not None:
         data = {"chiropractor": taken[0], "day": timezone.localdate(taken[1]).isoformat()}
-        return DayForm(data, initial=initial)
-    return DayForm(request.GET if "day" in request.GET else None, initial=initial)
+        return DayForm(data, initial={"day": timezone.localdate(), "chiropractor": chosen})
+    if "day" in request.GET:
+        return DayForm(request.GET, initial={"day": timezone.localdate(), "chiropractor": chosen})
+    first = next_free_slot([chosen]) if chosen is not None else None
+    day = timezone.localdate(first.starts_at) if first else timezone.localdate()
+    return DayForm(initial={"day": day, "chiropractor": chosen})
 
 
-def _slots_for(form: DayForm, *, exclude: Consult | None = None) -> tuple[Any, list[Any]]:
+def _slots_for(
+    form: DayForm, *, exclude: Consult | None = None
+) -> tuple[Any, Chiropractor | None, list[Any]]:
+    """The chosen day, chiropractor and the week of free times from that day."""
     if form.is_bound and form.is_valid():
         chiropractor = form.cleaned_data["chiropractor"]
         day = form.cleaned_data["day"]
     else:
         chiropractor = form.initial.get("chiropractor")
         day = form.initial["day"]
-    if chiropractor is None:
-        return day, []
-    return day, free_slots(chiropractor, day, day, exclude=exclude)
+    if chiropractor is None or not is_sane_date(day + timedelta(days=7)):
+        return day, chiropractor, []
+    return day, chiropractor, week_of_slots(chiropractor, day, exclude=exclude)
 
 
 def _booking_page(
@@ -114,7 +126,7 @@ def _booking_page(
 ) -> HttpResponse:
     consult = Consult.objects.active().filter(submission=submission).first()
     form = _day_form(request, consult.chiropractor if consult else None, taken=taken)
-    day, slots = _slots_for(form, exclude=consult)
+    day, chiropractor, week = _slots_for(form, exclude=consult)
     context = {
         "submission": submission,
         "block_reason": booking_block_reason(submission),
@@ -125,7 +137,12 @@ def _booking_page(
         )[:10],
         "day_form": form,
         "day": day,
-        "slots": slots,
+        "chosen": chiropractor,
+        "week": week,
+        "previous_week": day - timedelta(days=7),
+        "next_week": day + timedelta(days=7),
+        "today": timezone.localdate(),
+        "next_slot": next_free_slot(Chiropractor.objects.filter(is_active=True)),
         "cancel_form": CancelForm(),
         "has_chiropractors": Chiropractor.objects.filter(is_active=True).exists(),
         **extra,
@@ -232,7 +249,7 @@ def findings_for(submission: Submission) -> list[str]:
 
 def agenda_consults(start: datetime, end: datetime, chiropractor: Chiropractor | None) -> list[Any]:
     consults = (
-        Consult.objects.active()
+        Consult.objects.on_agenda()
         .between(start, end)
         .select_related("chiropractor", "submission")
         .prefetch_related(
@@ -248,7 +265,18 @@ def agenda_consults(start: datetime, end: datetime, chiropractor: Chiropractor |
     result = list(consults)
     for consult in result:
         consult.findings = findings_for(consult.submission)  # type: ignore[attr-defined]
+        consult.marks = marks_open(consult)  # type: ignore[attr-defined]
     return result
+
+
+def open_weekdays(chiropractor: Chiropractor | None) -> set[int]:
+    """Weekdays with working hours (for everyone, or one chiropractor); the clinic's working
+    days when nobody has hours yet."""
+    hours = WorkingHours.objects.filter(chiropractor__is_active=True)
+    if chiropractor is not None:
+        hours = WorkingHours.objects.filter(chiropractor=chiropractor)
+    weekdays = set(hours.values_list("weekday", flat=True))
+    return weekdays or set(settings.CLINIC_WORKING_DAYS)
 
 
 def _local_start(day: date) -> datetime:
@@ -306,6 +334,7 @@ def agenda_week(request: HttpRequest, day: str | None = None) -> HttpResponse:
     consults = agenda_consults(
         _local_start(monday), _local_start(monday + timedelta(days=7)), chiropractor
     )
+    open_days = open_weekdays(chiropractor)
     days = [
         (
             monday + timedelta(days=n),
@@ -313,6 +342,8 @@ def agenda_week(request: HttpRequest, day: str | None = None) -> HttpResponse:
         )
         for n in range(7)
     ]
+    # A day the clinic is closed is left out, unless a consult was booked on it anyway.
+    days = [(d, booked) for d, booked in days if booked or d.weekday() in open_days]
     return render(
         request,
         "consults/agenda_week.html",
@@ -328,16 +359,63 @@ def agenda_week(request: HttpRequest, day: str | None = None) -> HttpResponse:
     )
 
 
+ATTENDANCE_MESSAGES = {
+    Consult.Attendance.ARRIVED: gettext_lazy("Marked as arrived."),
+    Consult.Attendance.NO_SHOW: gettext_lazy(
+        "Marked as a no-show. The case is back with the front desk to call the patient."
+    ),
+    Consult.Attendance.COMPLETED: gettext_lazy("Marked as completed. The case is closed."),
+}
+
+
+@require_POST
+def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    consult = get_consult_for_staff(request, pk)
+    mark = request.POST.get("mark", "")
+    try:
+        attendance.mark_attendance(
+            consult=consult, mark=mark, by=_staff_user(request), request=request
+        )
+    except attendance.CannotMark as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, str(ATTENDANCE_MESSAGES[Consult.Attendance(mark)]))
+    day = timezone.localdate(consult.starts_at).isoformat()
+    back = reverse("consults_staff:agenda_day", kwargs={"day": day})
+    query = request.POST.get("query", "")
+    return redirect(f"{back}?{query}" if _SAFE_QUERY.fullmatch(query) else back)
+
+
+# Only the agenda's own filter goes back into the redirect.
+_SAFE_QUERY = re.compile(r"chiropractor=(all|\d{1,9})")
+
+
 def _agenda_query(chiropractor: Chiropractor | None) -> str:
     return f"chiropractor={chiropractor.pk}" if chiropractor else "chiropractor=all"
 
 
 # Availability ------------------------------------------------------------------------------
+# A clinic admin manages everyone's hours and time off; a chiropractor their own time off.
+
+TO_CALL = "clinic_consults_to_call"
+
+
+def get_chiropractor_for_schedule(request: HttpRequest, pk: int) -> tuple[Chiropractor, bool]:
+    """The chiropractor, and whether this user manages everything (else only own time off)."""
+    chiropractor = get_object_or_404(Chiropractor, pk=pk)
+    manages = request.user.has_perm(MANAGE)
+    if not manages and chiropractor.user_id != request.user.pk:
+        raise PermissionDenied
+    return chiropractor, manages
 
 
 @require_http_methods(["GET", "POST"])
 def schedule(request: HttpRequest) -> HttpResponse:
-    _require(request, MANAGE)
+    if not request.user.has_perm(MANAGE):
+        own = Chiropractor.objects.filter(user__pk=request.user.pk or 0).first()
+        if own is None:
+            raise PermissionDenied
+        return redirect("consults_staff:chiropractor", pk=own.pk)
     form = ChiropractorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         chiropractor = form.save()
@@ -351,61 +429,165 @@ def schedule(request: HttpRequest) -> HttpResponse:
     )
 
 
+def consults_in_time_off(
+    chiropractor: Chiropractor, starts: datetime, ends: datetime
+) -> list[Consult]:
+    return list(
+        Consult.objects.upcoming()
+        .filter(chiropractor=chiropractor)
+        .between(starts, ends)
+        .select_related("submission")
+    )
+
+
+def consults_outside_hours(chiropractor: Chiropractor, removed: WorkingHours) -> list[Consult]:
+    """Upcoming consults in the block being removed that no other block of that day covers."""
+    others = list(chiropractor.hours.filter(weekday=removed.weekday).exclude(pk=removed.pk))
+    affected = []
+    for consult in (
+        Consult.objects.upcoming().filter(chiropractor=chiropractor).select_related("submission")
+    ):
+        start, end = timezone.localtime(consult.starts_at), timezone.localtime(consult.ends_at)
+        if start.weekday() != removed.weekday:
+            continue
+        inside = removed.starts <= start.time() < removed.ends
+        covered = any(o.starts <= start.time() and end.time() <= o.ends for o in others)
+        if inside and not covered:
+            affected.append(consult)
+    return affected
+
+
+def _patients_to_call(
+    request: HttpRequest, chiropractor: Chiropractor, consults: list[Consult]
+) -> None:
+    """After a confirmed change over booked consults: audit, email the front desk (references
+    only) and keep the list to show on the next page."""
+    if not consults:
+        return
+    audit.record(
+        audit.CONSULTS_TO_CALL,
+        request=request,
+        chiropractor=chiropractor.pk,
+        count=len(consults),
+        consults=[c.pk for c in consults],
+    )
+    try:
+        emails.send_patients_to_call(consults, staff_url=staff_link)
+    except Exception as exc:  # whatever the mail server raised: ids and the class only
+        logger.warning(
+            "patients-to-call email for chiropractor %s not sent: %s",
+            chiropractor.pk,
+            type(exc).__name__,
+        )
+    request.session[TO_CALL] = [c.pk for c in consults]
+
+
 @require_http_methods(["GET", "POST"])
 def chiropractor_schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, MANAGE)
-    chiropractor = get_object_or_404(Chiropractor, pk=pk)
+    chiropractor, manages = get_chiropractor_for_schedule(request, pk)
     which = request.POST.get("form") if request.method == "POST" else None
+    if which in ("profile", "hours") and not manages:
+        raise PermissionDenied
     profile_form = ChiropractorForm(
         request.POST if which == "profile" else None, instance=chiropractor, prefix="profile"
     )
-    hours_form = WorkingHoursForm(request.POST if which == "hours" else None, prefix="hours")
+    hours_form = WorkingHoursForm(
+        request.POST if which == "hours" else None, prefix="hours", chiropractor=chiropractor
+    )
     off_form = TimeOffForm(request.POST if which == "off" else None, prefix="off")
     bound = {"profile": profile_form, "hours": hours_form, "off": off_form}.get(which or "")
+    clashes: list[Consult] = []
     if bound is not None:
         if bound.is_valid():
-            saved = bound.save(commit=False)
-            if which != "profile":
-                saved.chiropractor = chiropractor
-            saved.save()
-            audit.record(
-                audit.CHANGED_AVAILABILITY,
-                request=request,
-                chiropractor=chiropractor.pk,
-                part=which,
-            )
-            messages.success(request, _("Saved."))
-            return redirect("consults_staff:chiropractor", pk=chiropractor.pk)
-        messages.error(request, _("Please correct the errors below."))
-    return render(
+            if which == "off":
+                clashes = consults_in_time_off(
+                    chiropractor,
+                    off_form.cleaned_data["starts_at"],
+                    off_form.cleaned_data["ends_at"],
+                )
+            confirmed = request.POST.get("confirm") == _off_token(off_form)
+            if not clashes or confirmed:
+                with transaction.atomic():
+                    saved = bound.save(commit=False)
+                    if which != "profile":
+                        saved.chiropractor = chiropractor
+                    saved.save()
+                    audit.record(
+                        audit.CHANGED_AVAILABILITY,
+                        request=request,
+                        chiropractor=chiropractor.pk,
+                        part=which,
+                    )
+                    _patients_to_call(request, chiropractor, clashes)
+                messages.success(request, _("Saved."))
+                return redirect("consults_staff:chiropractor", pk=chiropractor.pk)
+        else:
+            messages.error(request, _("Please correct the errors below."))
+    return _schedule_page(
         request,
-        "consults/chiropractor_schedule.html",
-        {
-            "chiropractor": chiropractor,
-            "profile_form": profile_form,
-            "hours_form": hours_form,
-            "off_form": off_form,
-            "hours": chiropractor.hours.all(),
-            "time_off": chiropractor.time_off.filter(ends_at__gte=timezone.now()),
-        },
-        status=400 if bound is not None else 200,
+        chiropractor,
+        manages=manages,
+        status=(200 if clashes else 400) if bound is not None else 200,
+        profile_form=profile_form,
+        hours_form=hours_form,
+        off_form=off_form,
+        off_clashes=clashes,
+        off_confirm=_off_token(off_form) if clashes else "",
     )
+
+
+def _off_token(form: TimeOffForm) -> str:
+    """What "save anyway" confirms: exactly the dates that were shown with their consults."""
+    if not form.is_bound or not form.is_valid():
+        return ""
+    return f"{form.cleaned_data['starts_at']:%Y%m%d%H%M}-{form.cleaned_data['ends_at']:%Y%m%d%H%M}"
+
+
+def _schedule_page(
+    request: HttpRequest,
+    chiropractor: Chiropractor,
+    *,
+    manages: bool,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    to_call_ids = request.session.pop(TO_CALL, []) if request.method == "GET" else []
+    context = {
+        "chiropractor": chiropractor,
+        "manages": manages,
+        "profile_form": ChiropractorForm(instance=chiropractor, prefix="profile"),
+        "hours_form": WorkingHoursForm(prefix="hours"),
+        "off_form": TimeOffForm(prefix="off"),
+        "hours": chiropractor.hours.all(),
+        "time_off": chiropractor.time_off.filter(ends_at__gte=timezone.now()),
+        "to_call": Consult.objects.filter(pk__in=to_call_ids).select_related("submission"),
+        **extra,
+    }
+    return render(request, "consults/chiropractor_schedule.html", context, status=status)
 
 
 @require_POST
 def delete_hours(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE)
     block = get_object_or_404(WorkingHours, pk=pk)
-    block.delete()
-    audit.record(audit.CHANGED_AVAILABILITY, request=request, chiropractor=block.chiropractor_id)
+    chiropractor = block.chiropractor
+    clashes = consults_outside_hours(chiropractor, block)
+    if clashes and request.POST.get("confirm") != "1":
+        return _schedule_page(
+            request, chiropractor, manages=True, hours_clashes=clashes, removing=block
+        )
+    with transaction.atomic():
+        block.delete()
+        audit.record(audit.CHANGED_AVAILABILITY, request=request, chiropractor=chiropractor.pk)
+        _patients_to_call(request, chiropractor, clashes)
     messages.success(request, _("Hours removed."))
-    return redirect("consults_staff:chiropractor", pk=block.chiropractor_id)
+    return redirect("consults_staff:chiropractor", pk=chiropractor.pk)
 
 
 @require_POST
 def delete_time_off(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, MANAGE)
     absence = get_object_or_404(TimeOff, pk=pk)
+    get_chiropractor_for_schedule(request, absence.chiropractor_id)
     absence.delete()
     audit.record(audit.CHANGED_AVAILABILITY, request=request, chiropractor=absence.chiropractor_id)
     messages.success(request, _("Time off removed."))

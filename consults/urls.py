@@ -19,6 +19,7 @@ staff_patterns = [
     path("submissions/<str:reference>/consult/invite/", staff_views.invite, name="invite"),
     path("consults/<int:pk>/move/", staff_views.reschedule, name="reschedule"),
     path("consults/<int:pk>/cancel/", staff_views.cancel, name="cancel"),
+    path("consults/<int:pk>/attendance/", staff_views.mark_attendance, name="attendance"),
     path("agenda/", staff_views.agenda_day, name="agenda"),
     path("agenda/week/", staff_views.agenda_week, name="agenda_week_now"),
     path("agenda/week/<str:day>/", staff_views.agenda_week, name="agenda_week"),

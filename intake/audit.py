@@ -121,6 +121,13 @@ RESCHEDULED_CONSULT = _action(
 CANCELLED_CONSULT = _action(
     "consults.consult.cancelled", _("cancelled the consult"), old="cancelled_consult"
 )
+CONSULT_ARRIVED = _action("consults.consult.arrived", _("marked the patient as arrived"))
+CONSULT_NO_SHOW = _action("consults.consult.no_show", _("marked the consult as a no-show"))
+CONSULT_COMPLETED = _action("consults.consult.completed", _("marked the consult as completed"))
+CONSULTS_TO_CALL = _action(
+    "consults.availability.patients_to_call",
+    _("saved a schedule change over %(count)s booked consults: patients to call"),
+)
 SENT_BOOKING_LINK = _action(
     "consults.booking_link.sent", _("emailed a link to book a consult"), old="sent_booking_link"
 )
@@ -165,6 +172,8 @@ STAFF_PASSWORD_RESET_SENT = _action(
     "accounts.user.password_reset_sent", _("sent a password reset link to %(username)s")
 )
 STAFF_PASSWORD_SET = _action("accounts.user.password_set", _("chose a new password"))
+STAFF_PASSWORD_CHANGED = _action("accounts.user.password_changed", _("changed their password"))
+STAFF_UNLOCKED = _action("accounts.user.unlocked", _("unlocked the sign-in of %(username)s"))
 
 
 def action_for(name: str) -> Action | None:

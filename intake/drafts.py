@@ -227,6 +227,12 @@ def safety_advice(submission: Submission) -> list[str]:
     return result.safety_advice(gettext) if result is not None else []
 
 
+def safety_advice_as_shown(submission: Submission) -> list[str]:
+    """The advice in the language the patient saw it in (for staff on the submission page)."""
+    with translation.override(submission.language):
+        return safety_advice(submission)
+
+
 def email_safety_advice(submission: Submission) -> list[str]:
     """The most pressing advice only: unlike the page, it never repeats what the patient said."""
     result = _screening(submission)

@@ -7,11 +7,13 @@ How a submission moves (README, "How a submission moves"):
      │  ╲                │  ▲                   │
      │   ╲──booked───────┼──┼──────────────────▶│
      │                   │  └──cancelled────────┘ (back to contacted, or new if never reached)
+     │                   │  └──no-show──────────┘ (the same, and the contact clock restarts)
      └──────┬────────────┘
             ▼ closed with a reason
     closed · referred_out · not_proceeding
 
-- "consult_booked" is set only by booking a consult and left only by cancelling or completing it.
+- "consult_booked" is set only by booking a consult and left only by cancelling, missing or
+  completing it.
 - "contacted" means a recorded attempt reached the patient; it is never set by hand.
 - The contact clock (`contact_due_at`) runs from submission until someone reaches the patient,
   books a consult or closes the case. An unanswered attempt sets when to try again. A patient's
@@ -427,3 +429,21 @@ def consult_completed(
     _locked(submission)
     if submission.status == Status.CONSULT_BOOKED:
         _move(submission, Status.CLOSED, by=by, request=request, consult=consult_id)
+
+
+@transaction.atomic
+def consult_missed(
+    *, submission: Submission, consult_id: int, by: User, request: HttpRequest | None = None
+) -> None:
+    """The patient did not come. Like their own cancellation, the case goes back to the front
+    desk ("contacted", or "new" if nobody ever reached them) with the contact clock restarted."""
+    _locked(submission)
+    audit.record(
+        audit.CONSULT_NO_SHOW, request=request, actor=by, submission=submission, consult=consult_id
+    )
+    submission.contact_due_at = contact_deadline(submission.outcome, timezone.now())
+    submission.next_attempt_at = None
+    submission.save(update_fields=["contact_due_at", "next_attempt_at"])
+    if submission.status == Status.CONSULT_BOOKED:
+        back = Status.CONTACTED if submission.first_contact_at else Status.NEW
+        _move(submission, back, by=by, request=request, consult=consult_id)

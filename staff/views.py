@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from consults.booking import send_booking_invite
-from intake import audit, workflow
+from intake import audit, drafts, workflow
 from intake.models import OPEN_STATUSES, Outcome, ScreeningRecord, Status, Submission, User
 from intake.submissions import CannotRescreen, rescreen
 from intake.workflow import StepNotAllowed
@@ -193,6 +193,7 @@ def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpRes
         "timeline": timeline(submission, notes, hide_views=hide_views),
         "hide_views": hide_views,
         "overdue": workflow.is_overdue(submission),
+        "urgent_advice": drafts.safety_advice_as_shown(submission),
         "notes": notes,
         "can_contact": request.user.has_perm(ADD_CONTACT),
         "can_change": request.user.has_perm(CHANGE),

@@ -68,6 +68,14 @@ CASES: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = [
     ("get", "/admin/intake/submission/", {}, (302, 200, 200, 200, 302, 403)),
     ("get", "/admin/intake/submission/{pk}/change/", {}, (302, 200, 200, 200, 302, 403)),
     ("get", "/admin/intake/auditevent/", {}, (302, 403, 403, 200, 302, 403)),
+    # Staff day one: my account, locked accounts, the session, the schedule (own or all).
+    ("get", "/staff/account/", {}, (302, 200, 200, 200, 302, 200)),
+    ("get", "/staff/account/password/", {}, (302, 200, 200, 200, 302, 200)),
+    ("get", "/staff/locked-accounts/", {}, (302, 403, 403, 200, 302, 403)),
+    ("post", "/staff/locked-accounts/unlock/", {"username": "x"}, (302, 403, 403, 302, 302, 403)),
+    ("post", "/staff/session/keep-alive/", {}, (302, 204, 204, 204, 302, 204)),
+    ("get", "/staff/session/resume/", {}, (302, 302, 302, 302, 302, 302)),
+    ("get", "/staff/schedule/", {}, (302, 403, 403, 200, 302, 403)),
 ]
 
 

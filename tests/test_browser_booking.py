@@ -10,6 +10,7 @@ from django.test import Client
 
 from accounts.roles import FRONT_DESK
 from consults.models import Consult
+from consults.templatetags.consults import long_day
 from intake.drafts import remember_submission
 from tests.helpers import assert_no_axe_violations, make_staff, sign_in_browser
 from tests.scheduling import at, make_case, make_profile, next_monday
@@ -98,8 +99,9 @@ def test_front_desk_books_on_an_accessible_staff_page(page: Any, live_server: An
         f"?chiropractor={chiro.pk}&day={monday.isoformat()}"
     )
     assert_no_axe_violations(page)
+    # A week of free times: each button names its day as well as its time.
     with page.expect_navigation():
-        page.get_by_role("button", name="10:00").click()
+        page.get_by_role("button", name=f"{long_day(monday)}, 10:00", exact=True).click()
     assert page.get_by_role("heading", name="Booked consult").is_visible()
     assert_no_axe_violations(page)
     assert Consult.objects.get().starts_at == at(monday, 10)
