@@ -32,12 +32,12 @@ def new_worker() -> Worker:
     )
 
 
-def _claim_next(worker: Worker, now: datetime) -> DBTaskResult | None:
+def _claim_next(worker: Worker, now: datetime, *, queued_by: datetime) -> DBTaskResult | None:
     """Lock and claim the next ready task (the same query and claim as django-tasks-db's own
     worker: SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, an exclusive transaction on
     SQLite), so any number of workers never run one task twice at once."""
     ready = DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, backend_name=worker.backend_name
+        status=TaskResultStatus.READY, backend_name=worker.backend_name, enqueued_at__lte=queued_by
     ).filter(Q(run_after=get_date_max()) | Q(run_after__lte=now))
     with exclusive_transaction(ready.db):
         try:
@@ -52,12 +52,14 @@ def _claim_next(worker: Worker, now: datetime) -> DBTaskResult | None:
 
 
 def run_ready(worker: Worker | None = None, *, now: datetime | None = None) -> int:
-    """Run every task ready at `now` (default: the current time), one after the other; return
-    how many ran. Tasks a run queues for later (retries) wait for their time."""
+    """Run every task ready at `now` (default: the current time) and queued before this call,
+    one after the other; return how many ran. Tasks queued meanwhile (retries) wait for the
+    next call."""
     worker = worker or new_worker()
+    started = timezone.now()
     ran = 0
     while worker.running:
-        result = _claim_next(worker, now or timezone.now())
+        result = _claim_next(worker, now or timezone.now(), queued_by=started)
         if result is None:
             break
         worker.run_task(result)
