@@ -18,7 +18,9 @@ run: $(VENV)/.installed
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "The clinic app is running at http://127.0.0.1:$(PORT)/ (staff: http://127.0.0.1:$(PORT)/staff/)"
-	@echo "Press Ctrl+C to stop."
+	@echo "A background worker sends the emails (docs/tasks.md). Press Ctrl+C to stop both."
+	trap 'kill 0' EXIT; \
+	$(PY) manage.py run_worker & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
@@ -32,10 +34,14 @@ test: $(VENV)/.installed lint
 	$(VENV)/bin/pytest
 
 # Production-style serving: DEBUG off, hashed and compressed static files served by whitenoise.
-# Four single-threaded (sync) workers, two per core, behind the TLS proxy (README: Deploying).
+# Four single-threaded (sync) workers, two per core, behind the TLS proxy (README: Deploying),
+# and one task worker beside them that sends the emails (docs/tasks.md; systemd runs it in
+# production). Ctrl+C stops both.
 serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py migrate --noinput
+	trap 'kill 0' EXIT; \
+	$(PY) manage.py run_worker & \
 	$(VENV)/bin/gunicorn clinic.wsgi --workers 4 --bind 127.0.0.1:$(PORT) --no-control-socket
 
 clean:

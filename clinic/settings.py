@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "outbox",
     "accounts",
     "intake",
     "consults",
@@ -227,6 +230,29 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "clinic@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who gets error reports (tracebacks, no request data): CLINIC_ADMINS="Ops <ops@example.com>,...".
 ADMINS = parse_admins(env("CLINIC_ADMINS"))
+
+# Background tasks (docs/tasks.md): Django's tasks framework (django-tasks backport) with its
+# database backend, so the queue lives in the same database and a task is written in the same
+# transaction as the change that caused it. `manage.py run_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Temporary mail failures are retried with a doubling delay (from CLINIC_MESSAGE_RETRY_SECONDS
+# up to CLINIC_MESSAGE_RETRY_MAX_SECONDS) for CLINIC_MESSAGE_RETRY_HOURS; permanent ones stop.
+CLINIC_MESSAGE_RETRY_HOURS = env_int("CLINIC_MESSAGE_RETRY_HOURS", 24)
+CLINIC_MESSAGE_RETRY_SECONDS = env_int("CLINIC_MESSAGE_RETRY_SECONDS", 60)
+CLINIC_MESSAGE_RETRY_MAX_SECONDS = env_int("CLINIC_MESSAGE_RETRY_MAX_SECONDS", 3600)
+# A send not finished after this long was cut off (the worker died): it is queued again.
+CLINIC_MESSAGE_LEASE_SECONDS = env_int("CLINIC_MESSAGE_LEASE_SECONDS", 600)
+# A failed message's address and body are kept this long for a retry by hand.
+CLINIC_MESSAGE_KEEP_FAILED_DAYS = env_int("CLINIC_MESSAGE_KEEP_FAILED_DAYS", 7)
+# /healthz answers 503 when a task ready to run has waited longer than this.
+CLINIC_TASKS_MAX_WAIT_SECONDS = env_int("CLINIC_TASKS_MAX_WAIT_SECONDS", 300)
+# What the worker runs besides the queue: (dotted path of a function taking `now`, seconds).
+CLINIC_PERIODIC_JOBS = [
+    ("consults.reminders.queue_due_reminders", 60),
+    ("outbox.sending.recover_stuck", 60),
+    ("outbox.sending.forget_failed_content", 3600),
+    ("intake.retention.purge", 24 * 3600),
+]
 
 # Clinic hours, used for "overdue" in the staff queue (working days Monday=0 .. Sunday=6).
 CLINIC_OPENS_AT = env("CLINIC_OPENS_AT", "08:00")

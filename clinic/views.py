@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.utils import DatabaseError, InterfaceError, OperationalError
@@ -12,16 +14,23 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
+from outbox.sending import oldest_ready_task_age
+
 
 @login_not_required
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers, 503 when it does not. Says nothing more."""
+    """200 when the database answers and the task queue moves; 503 when the database does not
+    answer, or a task ready to run has waited longer than CLINIC_TASKS_MAX_WAIT_SECONDS (no
+    worker runs, or it cannot keep up). Says nothing more."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        waited = oldest_ready_task_age()
     except DatabaseError:
         return HttpResponse("unavailable", status=503, content_type="text/plain")
+    if waited is not None and waited > timedelta(seconds=settings.CLINIC_TASKS_MAX_WAIT_SECONDS):
+        return HttpResponse("tasks waiting", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
 

@@ -1,10 +1,9 @@
-"""Who may be booked, and booking, moving and cancelling consults (each audited, each emailed)."""
+"""Who may be booked, and booking, moving and cancelling consults (each audited, each emailed:
+the email is queued in the same transaction and sent by the worker, docs/tasks.md)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -74,16 +73,6 @@ def booking_block_reason(submission: Submission) -> str | None:
             "with a reason."
         )
     return None
-
-
-@contextmanager
-def _unsent_email_logged(consult: Consult) -> Iterator[None]:
-    """The email about a stored booking, move or cancellation, when the mail server cannot take
-    it, is logged rather than shown as an error: the change is saved and the page shows it."""
-    try:
-        yield
-    except Exception as exc:  # whatever the mail server raised: ids and the class only
-        logger.warning("email about consult %s not sent: %s", consult.pk, type(exc).__name__)
 
 
 # Links -------------------------------------------------------------------------------------
@@ -183,6 +172,7 @@ def book_consult(
                 chiropractor=chiropractor.pk,
                 kind=kind,
             )
+            emails.send_confirmation(consult, manage_url=link(manage_path(consult)))
     except IntegrityError:
         # Either the slot went to someone else, or this submission was booked a moment ago
         # (two clicks racing): show that booking rather than an error.
@@ -190,8 +180,6 @@ def book_consult(
         if existing is not None:
             return Booked(existing, created=False)
         return SlotTaken()
-    with _unsent_email_logged(consult):
-        emails.send_confirmation(consult, manage_url=link(manage_path(consult)))
     return Booked(consult, created=True)
 
 
@@ -224,14 +212,14 @@ def reschedule_consult(
             workflow.consult_moved(
                 submission=consult.submission, consult_id=consult.pk, by=by, reason=reason
             )
+            consult.refresh_from_db()
+            emails.send_rescheduled(
+                consult, previous=previous, manage_url=link(manage_path(consult))
+            )
+            if by is None:
+                emails.send_clinic_notice(consult, cancelled=False, staff_url=staff_link(consult))
     except IntegrityError:
         return SlotTaken()
-    consult.refresh_from_db()
-    with _unsent_email_logged(consult):
-        emails.send_rescheduled(consult, previous=previous, manage_url=link(manage_path(consult)))
-    if by is None:
-        with _unsent_email_logged(consult):
-            emails.send_clinic_notice(consult, cancelled=False, staff_url=staff_link(consult))
     return Booked(consult, created=False)
 
 
@@ -251,10 +239,8 @@ def cancel_consult(*, consult: Consult, by: User | None, reason: str) -> bool:
         workflow.consult_cancelled(
             submission=consult.submission, consult_id=consult.pk, by=by, reason=reason
         )
-    with _unsent_email_logged(consult):
         emails.send_cancelled(consult)
-    if by is None:
-        with _unsent_email_logged(consult):
+        if by is None:
             emails.send_clinic_notice(consult, cancelled=True, staff_url=staff_link(consult))
     return True
 
@@ -270,11 +256,11 @@ def send_booking_invite(
         return False
     if Consult.objects.active().filter(submission=submission).exists():
         return False
-    # Sent first: when the mail server cannot take it (the exception reaches the caller)
-    # there is no entry saying it went.
-    emails.send_booking_link(submission, url=link(booking_path(submission)))
-    if audit_entry:
-        audit.record(audit.SENT_BOOKING_LINK, actor=by, submission=submission)
+    # Queued with its audit entry in one transaction; the worker sends it (docs/tasks.md).
+    with transaction.atomic():
+        emails.send_booking_link(submission, url=link(booking_path(submission)))
+        if audit_entry:
+            audit.record(audit.SENT_BOOKING_LINK, actor=by, submission=submission)
     return True
 
 

@@ -1,4 +1,8 @@
-"""Patient emails about consults, with calendar invitations. No health data in any of them."""
+"""Patient emails about consults, with calendar invitations. No health data in any of them.
+
+Each is rendered now and queued in the outbox (outbox.sending.enqueue) within the caller's
+transaction; the worker sends it. The key names the consult and its invitation sequence, so
+each booking, move or cancellation is one email however often a task runs."""
 
 from __future__ import annotations
 
@@ -8,13 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from intake.models import Submission
+from outbox.models import Message
+from outbox.sending import enqueue, key_digest
 
 from .models import Consult
 
@@ -68,30 +73,45 @@ def _context(submission: Submission, **extra: Any) -> dict[str, Any]:
 def _send(
     submission: Submission,
     *,
+    kind: str,
+    key: str,
     subject: str,
     template: str,
     context: dict[str, Any],
     ics: bytes | None = None,
     method: str = "REQUEST",
-) -> None:
+) -> Message:
     body = render_to_string(f"consults/email/{template}.txt", context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, to=[submission.email], from_email=settings.DEFAULT_FROM_EMAIL
-    )
+    attachments = []
     if ics is not None:
-        message.attach("invite.ics", ics, f"text/calendar; charset=utf-8; method={method}")
-    message.send()
+        content_type = f"text/calendar; charset=utf-8; method={method}"
+        attachments.append(("invite.ics", ics.decode(), content_type))
+    return enqueue(
+        kind=kind,
+        key=key,
+        to=submission.email,
+        subject=subject,
+        body=body,
+        submission_id=submission.pk,
+        attachments=attachments,
+    )
+
+
+def _consult_key(consult: Consult, what: str) -> str:
+    return f"consult:{consult.pk}:{consult.sequence}:{what}"
 
 
 def _when(moment: datetime) -> datetime:
     return timezone.localtime(moment)
 
 
-def send_confirmation(consult: Consult, *, manage_url: str) -> None:
+def send_confirmation(consult: Consult, *, manage_url: str) -> Message:
     submission = consult.submission
     with translation.override(submission.language):
-        _send(
+        return _send(
             submission,
+            kind=Message.Kind.BOOKING_CONFIRMATION,
+            key=_consult_key(consult, "confirmation"),
             subject=_subject(_("Your appointment"), _("Your appointment at %(clinic)s")),
             template="confirmation",
             context=_context(
@@ -104,11 +124,13 @@ def send_confirmation(consult: Consult, *, manage_url: str) -> None:
         )
 
 
-def send_rescheduled(consult: Consult, *, previous: datetime, manage_url: str) -> None:
+def send_rescheduled(consult: Consult, *, previous: datetime, manage_url: str) -> Message:
     submission = consult.submission
     with translation.override(submission.language):
-        _send(
+        return _send(
             submission,
+            kind=Message.Kind.BOOKING_MOVED,
+            key=_consult_key(consult, "moved"),
             subject=_subject(
                 _("Your appointment has moved"), _("Your appointment at %(clinic)s has moved")
             ),
@@ -124,11 +146,13 @@ def send_rescheduled(consult: Consult, *, previous: datetime, manage_url: str) -
         )
 
 
-def send_cancelled(consult: Consult) -> None:
+def send_cancelled(consult: Consult) -> Message:
     submission = consult.submission
     with translation.override(submission.language):
-        _send(
+        return _send(
             submission,
+            kind=Message.Kind.BOOKING_CANCELLED,
+            key=_consult_key(consult, "cancelled"),
             subject=_subject(
                 _("Your appointment is cancelled"),
                 _("Your appointment at %(clinic)s is cancelled"),
@@ -140,11 +164,13 @@ def send_cancelled(consult: Consult) -> None:
         )
 
 
-def send_reminder(consult: Consult, *, manage_url: str) -> None:
+def send_reminder(consult: Consult, *, manage_url: str) -> Message:
     submission = consult.submission
     with translation.override(submission.language):
-        _send(
+        return _send(
             submission,
+            kind=Message.Kind.REMINDER,
+            key=_consult_key(consult, "reminder"),
             subject=_subject(
                 _("Reminder: your appointment"), _("Reminder: your appointment at %(clinic)s")
             ),
@@ -159,17 +185,20 @@ def send_reminder(consult: Consult, *, manage_url: str) -> None:
         )
 
 
-def send_booking_link(submission: Submission, *, url: str) -> None:
+def send_booking_link(submission: Submission, *, url: str) -> Message:
     with translation.override(submission.language):
-        _send(
+        return _send(
             submission,
+            kind=Message.Kind.BOOKING_LINK,
+            # Each link sent is its own message; the same link twice (a double click) is one.
+            key=f"submission:{submission.pk}:booking-link:{key_digest(url)}",
             subject=_subject(_("Book your appointment"), _("Book your appointment at %(clinic)s")),
             template="booking_link",
             context=_context(submission, url=url, link_days=settings.CLINIC_BOOKING_LINK_DAYS),
         )
 
 
-def send_clinic_notice(consult: Consult, *, cancelled: bool, staff_url: str) -> None:
+def send_clinic_notice(consult: Consult, *, cancelled: bool, staff_url: str) -> Message:
     """Tell the front desk that a patient cancelled or moved their consult: the reference and a
     link to the case only, never the patient's name or reasons."""
     body = render_to_string(
@@ -177,15 +206,21 @@ def send_clinic_notice(consult: Consult, *, cancelled: bool, staff_url: str) -> 
         {"reference": consult.submission.reference, "cancelled": cancelled, "url": staff_url},
     )
     subject = _("A patient cancelled a consult") if cancelled else _("A patient moved a consult")
-    EmailMultiAlternatives(
+    return enqueue(
+        kind=Message.Kind.CLINIC_NOTICE,
+        key=_consult_key(
+            consult, "clinic-notice-cancelled" if cancelled else "clinic-notice-moved"
+        ),
+        to=settings.CLINIC_INBOX_EMAIL,
         subject=subject,
         body=body,
-        to=[settings.CLINIC_INBOX_EMAIL],
-        from_email=settings.DEFAULT_FROM_EMAIL,
-    ).send()
+        submission_id=consult.submission_id,
+    )
 
 
-def send_patients_to_call(consults: list[Consult], *, staff_url: Callable[[Consult], str]) -> None:
+def send_patients_to_call(
+    consults: list[Consult], *, staff_url: Callable[[Consult], str]
+) -> Message:
     """After a schedule change over booked consults: the references, times and links to call
     each patient; never a name."""
     items = [
@@ -197,9 +232,11 @@ def send_patients_to_call(consults: list[Consult], *, staff_url: Callable[[Consu
         for c in consults
     ]
     body = render_to_string("consults/email/patients_to_call.txt", {"items": items})
-    EmailMultiAlternatives(
+    return enqueue(
+        kind=Message.Kind.CLINIC_NOTICE,
+        # One list per confirmed change.
+        key="patients-to-call:" + key_digest(timezone.now().isoformat(), *[c.pk for c in consults]),
+        to=settings.CLINIC_INBOX_EMAIL,
         subject=_("Patients to call after a schedule change"),
         body=body,
-        to=[settings.CLINIC_INBOX_EMAIL],
-        from_email=settings.DEFAULT_FROM_EMAIL,
-    ).send()
+    )

@@ -471,14 +471,7 @@ def _patients_to_call(
         count=len(consults),
         consults=[c.pk for c in consults],
     )
-    try:
-        emails.send_patients_to_call(consults, staff_url=staff_link)
-    except Exception as exc:  # whatever the mail server raised: ids and the class only
-        logger.warning(
-            "patients-to-call email for chiropractor %s not sent: %s",
-            chiropractor.pk,
-            type(exc).__name__,
-        )
+    emails.send_patients_to_call(consults, staff_url=staff_link)
     request.session[TO_CALL] = [c.pk for c in consults]
 
 

@@ -12,12 +12,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
+from outbox.models import Message
+from outbox.sending import enqueue, key_digest
 from screening import SAFETY_ADVICE_BY_LEVEL, Result
 
 from .models import Draft, Outcome, ScreeningRecord, Submission
@@ -148,8 +149,10 @@ def resume_draft(*, token: str, session: SessionBase) -> Draft | None:
     return draft
 
 
+@transaction.atomic
 def send_resume_link(*, draft: Draft, email: str, base_url: str) -> None:
-    """Email a fresh resume link to `email`. The email says nothing about health."""
+    """Email a fresh resume link to `email` (queued; the worker sends it). The email says
+    nothing about health."""
     draft.email = email
     draft.save(update_fields=["email", "updated_at"])
     token = make_resume_token(draft)
@@ -159,8 +162,14 @@ def send_resume_link(*, draft: Draft, email: str, base_url: str) -> None:
         # No clinic name: the default one ("Heel Pain Clinic") would itself say something.
         subject = gettext("Your form: continue where you left off")
         body = render_to_string("intake/email/resume_link.txt", context)
-    send_mail(subject, body, None, [email])
-    logger.info("intake resume link sent for draft %s", draft.pk)
+    enqueue(
+        kind=Message.Kind.RESUME_LINK,
+        key=f"draft:{draft.pk}:resume:{key_digest(token)}",
+        to=email,
+        subject=subject,
+        body=body,
+    )
+    logger.info("intake resume link queued for draft %s", draft.pk)
 
 
 # --- submitting ---------------------------------------------------------------------------
@@ -194,12 +203,8 @@ def submit_draft(
             language=str(answers.get("language") or draft.language),
         )
         draft.delete()
-    try:
+        # Queued with the submission: both are stored, or neither (docs/tasks.md).
         send_receipt(submission)
-    except Exception as exc:
-        # The submission is stored and the page shows the reference: a lost receipt is no error,
-        # whatever the mail server (or an address it cannot parse) raised.
-        logger.warning("receipt for submission %s not sent: %s", submission.pk, type(exc).__name__)
     return submission, True
 
 
@@ -253,5 +258,12 @@ def send_receipt(submission: Submission) -> None:
             "reference": submission.reference
         }
         body = render_to_string("intake/email/receipt.txt", context)
-    send_mail(subject, body, None, [submission.email])
-    logger.info("intake receipt sent for submission %s", submission.pk)
+    enqueue(
+        kind=Message.Kind.RECEIPT,
+        key=f"submission:{submission.pk}:receipt",
+        to=submission.email,
+        subject=subject,
+        body=body,
+        submission_id=submission.pk,
+    )
+    logger.info("intake receipt queued for submission %s", submission.pk)

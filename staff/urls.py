@@ -9,6 +9,7 @@ from . import subject_access, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("export.csv", views.export_csv, name="export"),
+    path("messages/", views.message_list, name="messages"),
     path("submissions/<str:reference>/", views.submission_detail, name="submission"),
     path(
         "submissions/<str:reference>/export.json",

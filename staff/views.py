@@ -26,6 +26,7 @@ from intake import audit, drafts, workflow
 from intake.models import OPEN_STATUSES, Outcome, ScreeningRecord, Status, Submission, User
 from intake.submissions import CannotRescreen, rescreen
 from intake.workflow import StepNotAllowed
+from outbox.models import Message
 
 from .display import (
     FindingView,
@@ -61,6 +62,8 @@ REVIEW = "intake.review_submission"
 EXPORT = "intake.export_submission"
 # Everything about one patient in one file: clinic admins, and others only when granted.
 SUBJECT_ACCESS = "intake.subject_access_submission"
+VIEW_MESSAGES = "outbox.view_message"
+MESSAGES_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,32 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     response, count = csv_response(submissions.iterator(chunk_size=500))
     audit.record(audit.EXPORTED_SUBMISSIONS, request=request, count=count, **form.audit_detail())
     return response
+
+
+@require_GET
+def message_list(request: HttpRequest) -> HttpResponse:
+    """Every outgoing email: what was sent and when, what waits or failed; ids, no content."""
+    _require(request, VIEW_MESSAGES)
+    status = request.GET.get("status", "")
+    messages_ = Message.objects.select_related("submission").order_by("-created_at", "-pk")
+    if status in Message.Status.values:
+        messages_ = messages_.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(messages_, MESSAGES_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = dict(
+        Message.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return render(
+        request,
+        "staff/messages.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": [(s, s.label, counts.get(s.value, 0)) for s in Message.Status],
+            "can_view_submissions": request.user.has_perm(VIEW),
+        },
+    )
 
 
 def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpResponse:

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django_tasks_db.models import DBTaskResult
 
 from accounts.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
 from intake.demo import eligible_answers
 from intake.models import Submission, User
+from outbox.worker import run_ready
+
+
+def run_tasks(*, at: datetime | None = None) -> int:
+    """Run the queued tasks (the outbox's emails) as the worker would, in this process: every
+    task ready at `at` (default now). A task that raised fails the test, with its traceback."""
+    ran = run_ready(now=at)
+    failed = DBTaskResult.objects.failed().first()
+    assert failed is None, f"task {failed.task_path} failed:\n{failed.traceback}"
+    return ran
 
 
 def make_staff(username: str, role: str | None, *, active: bool = True, **extra: Any) -> User:

@@ -32,7 +32,8 @@ from consults.models import Consult, TimeOff
 from consults.slots import free_slots
 from intake import audit, workflow
 from intake.models import AuditEvent, Outcome, Status
-from tests.helpers import make_clinic_admin, make_front_desk, make_staff, sign_in
+from outbox.models import Message
+from tests.helpers import make_clinic_admin, make_front_desk, make_staff, run_tasks, sign_in
 from tests.scheduling import at, make_case, make_profile, next_monday
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +136,7 @@ def test_booking_stores_the_consult_moves_the_status_audits_and_emails_an_invita
         consult.pk,
     )
     assert AuditEvent.objects.filter(action=audit.CHANGED_STATUS, submission=submission).exists()
+    run_tasks()
     (message,) = mail.outbox
     assert message.subject == "Your appointment"
     assert message.to == [submission.email]
@@ -150,6 +152,7 @@ def test_no_email_mentions_health_data() -> None:
     assert isinstance(result, Booked)
     reschedule_consult(consult=result.consult, starts_at=at(next_monday(), 10), by=None)
     cancel_consult(consult=result.consult, by=None, reason="Patient asked")
+    run_tasks()
     # Three to the patient, and for the move and the cancellation a notice to the clinic.
     assert len(mail.outbox) == 5
     for message in mail.outbox:
@@ -167,6 +170,7 @@ def test_the_invitation_is_in_the_clinic_time_zone_with_a_stable_uid() -> None:
     )
     assert isinstance(result, Booked)
     consult = result.consult
+    run_tasks()
     first = ics_of(mail.outbox[0])
     assert first["METHOD"] == "REQUEST"
     assert first.walk("VTIMEZONE")[0]["TZID"] == "America/Chicago"
@@ -176,12 +180,14 @@ def test_the_invitation_is_in_the_clinic_time_zone_with_a_stable_uid() -> None:
     assert event.decoded("SEQUENCE") == 0
 
     reschedule_consult(consult=consult, starts_at=at(next_monday(), 11), by=None)
+    run_tasks()
     moved = event_of(mail.outbox[1])
     assert mail.outbox[2].to == ["frontdesk@example.com"]  # the clinic's notice of the move
     assert (str(moved["UID"]), moved.decoded("SEQUENCE")) == (str(event["UID"]), 1)
     assert moved.decoded("DTSTART") == at(next_monday(), 11)
 
     cancel_consult(consult=consult, by=None, reason="Cannot come")
+    run_tasks()
     cancelled = ics_of(mail.outbox[3])
     assert cancelled["METHOD"] == "CANCEL"
     gone = cancelled.walk("VEVENT")[0]
@@ -303,6 +309,7 @@ def test_a_patient_cancellation_is_shown_to_staff_and_the_clinic_is_told_by_refe
     assert isinstance(result, Booked)
     mail.outbox.clear()
     cancel_consult(consult=result.consult, by=None, reason="Work trip, sorry")
+    run_tasks()
     submission.refresh_from_db()
     assert submission.status == Status.CONTACTED  # back to contacted, not "booked"
     assert submission.patient_cancelled_at is not None
@@ -357,6 +364,7 @@ def test_a_double_click_on_book_makes_one_consult_and_shows_it(client) -> None:
     assert first.status_code == 302 and second.status_code == 200
     assert Consult.objects.count() == 1
     assert "Booked consult" in second.content.decode()
+    run_tasks()
     assert len(mail.outbox) == 1
 
 
@@ -503,16 +511,25 @@ def test_a_booking_whose_email_cannot_be_sent_is_kept_and_shown(client) -> None:
     consult = Consult.objects.get()
     assert cancel_consult(consult=consult, by=None, reason="")
     assert Consult.objects.get().status == Consult.Status.CANCELLED
+    run_tasks()
+    assert list(Message.objects.values_list("kind", "status").order_by("pk")) == [
+        ("booking_confirmation", "retrying"),
+        ("booking_cancelled", "retrying"),
+        ("clinic_notice", "retrying"),
+    ]
 
 
 @pytest.mark.usefixtures("unreachable_mail_server")
-def test_a_booking_link_that_cannot_be_sent_tells_the_front_desk(client) -> None:
+def test_a_booking_link_sent_while_the_mail_server_is_down_is_queued_and_retried(client) -> None:
     submission = make_case()
     sign_in(client, make_front_desk())
     url = f"/staff/submissions/{submission.reference}/consult/invite/"
     response = client.post(url, follow=True)
-    assert "We could not send the email just now" in response.content.decode()
-    assert not AuditEvent.objects.filter(action=audit.SENT_BOOKING_LINK).exists()
+    assert "Booking link emailed to the patient" in response.content.decode()
+    assert AuditEvent.objects.filter(action=audit.SENT_BOOKING_LINK).exists()
+    run_tasks()
+    (message,) = Message.objects.filter(submission=submission)
+    assert (message.kind, message.status) == ("booking_link", "retrying")
 
 
 def test_a_patient_double_click_makes_one_consult() -> None:
@@ -568,6 +585,7 @@ def test_clearing_a_case_emails_a_booking_link() -> None:
     submission.cleared_for_consult = True
     submission.save()
     assert send_booking_invite(submission=submission, by=None)
+    run_tasks()
     (message,) = mail.outbox
     assert message.subject == "Book your appointment"
     assert submission_from_booking_token(token_in(message.body, "book")) == submission
@@ -582,6 +600,7 @@ def test_the_chiropractors_clearance_sends_the_booking_link(client) -> None:
         f"/staff/submissions/{submission.reference}/clear/", {"reason": "Looks routine"}
     )
     assert response.status_code == 302
+    run_tasks()
     assert [m.subject for m in mail.outbox][-1] == "Book your appointment"
 
 
@@ -596,9 +615,12 @@ def test_a_clearance_stands_when_the_booking_link_cannot_be_sent(client) -> None
         {"reason": "Looks routine"},
         follow=True,
     )
-    assert "We could not send the email just now" in response.content.decode()
+    assert response.status_code == 200
     submission.refresh_from_db()
     assert submission.cleared_for_consult
+    run_tasks()
+    (message,) = Message.objects.filter(submission=submission)
+    assert (message.kind, message.status) == ("booking_link", "retrying")
 
 
 def test_the_confirmation_page_offers_booking_only_to_eligible_patients() -> None:
@@ -780,11 +802,13 @@ def test_front_desk_emails_a_booking_link_from_the_booking_page(client) -> None:
     sign_in(client, make_front_desk())
     response = client.post(f"/staff/submissions/{submission.reference}/consult/invite/")
     assert response.status_code == 302
+    run_tasks()
     (message,) = mail.outbox
     assert submission_from_booking_token(token_in(message.body, "book")) == submission
     assert AuditEvent.objects.filter(action=audit.SENT_BOOKING_LINK, submission=submission).exists()
     blocked = make_case(Outcome.REFER)
     client.post(f"/staff/submissions/{blocked.reference}/consult/invite/")
+    run_tasks()
     assert len(mail.outbox) == 1
 
 

@@ -13,7 +13,7 @@ from intake.questions import SECTIONS_BY_CODE, Question
 from intake.steps import SCALE_MAX
 from screening import RULES_BY_ID
 from tests.answers import CONSENT, make_answers
-from tests.helpers import assert_no_axe_violations
+from tests.helpers import assert_no_axe_violations, run_tasks
 from tests.intake_steps import resume_link
 
 SCREENED = ("about", "pain", "red_flags", "needling")
@@ -94,6 +94,7 @@ def test_an_eligible_patient_goes_from_the_landing_page_to_confirmation(
     assert submission.outcome == "eligible"
     assert page.get_by_text(submission.reference).is_visible()
     assert page.get_by_role("alert").count() == 0
+    run_tasks()
     assert len(mail.outbox) == 1
 
 
@@ -162,6 +163,7 @@ def test_leaving_after_step_two_and_resuming_from_the_emailed_link_on_another_de
     next_step(page, "Email me a link")
     assert page.get_by_text("Check your email").first.is_visible()
     assert_no_axe_violations(page)
+    run_tasks()
     link = resume_link(str(mail.outbox[-1].body))
 
     other = browser.new_context(viewport={"width": 390, "height": 844})

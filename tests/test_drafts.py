@@ -18,6 +18,7 @@ from intake.drafts import (
 )
 from intake.models import Draft
 from tests.answers import make_answers
+from tests.helpers import run_tasks
 from tests.intake_steps import post_step, resume_link
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,7 @@ def started(client: Client, **changes: Any) -> Draft:
 def ask_for_link(client: Client, email: str = "ana.reyes@example.com") -> str:
     response = client.post("/intake/later/", {"email": email})
     assert response.status_code == 302 and response["Location"] == "/intake/later/sent/"
+    run_tasks()
     return resume_link(str(mail.outbox[-1].body))
 
 
@@ -66,6 +68,7 @@ def test_starting_a_draft_gives_a_session_the_visitor_already_had_a_new_key(
 def test_the_resume_email_has_a_link_and_says_nothing_about_health(client: Client) -> None:
     started(client)
     link = ask_for_link(client)
+    run_tasks()
     message = mail.outbox[-1]
     assert message.to == ["ana.reyes@example.com"]
     assert message.subject == "Your form: continue where you left off"
@@ -113,6 +116,7 @@ def test_asking_again_sends_a_fresh_link_and_the_old_one_stops_working(client: C
     old = ask_for_link(client)
     new = ask_for_link(client)
     assert old != new
+    run_tasks()
     assert len(mail.outbox) == 2
     assert Client().post(path_of(old)).status_code == 400
     assert Client().post(path_of(new)).status_code == 302
@@ -162,6 +166,7 @@ def test_save_later_asks_again_when_the_email_is_not_valid(client: Client) -> No
     html = response.content.decode()
     assert 'id="error-summary"' in html and "Please enter a valid email address" in html
     assert 'value="ana at example"' in html
+    run_tasks()
     assert not mail.outbox
 
 

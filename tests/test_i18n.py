@@ -26,6 +26,7 @@ from intake.drafts import send_receipt
 from intake.questions import QUESTIONS, SECTIONS
 from intake.submissions import create_submission
 from screening import OUTCOME_LABELS, RULES, SAFETY_ADVICE_BY_LEVEL
+from tests.helpers import run_tasks
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 PO_FILE = LOCALE_DIR / "es" / "LC_MESSAGES" / "django.po"
@@ -152,6 +153,7 @@ def test_the_receipt_email_is_in_spanish_for_a_spanish_speaking_patient() -> Non
         language="es",
     )
     send_receipt(submission)
+    run_tasks()
     receipt = mail.outbox[0]
     assert receipt.subject == f"Recibimos su formulario (referencia {submission.reference})"
     assert "Qué pasa ahora:" in receipt.body

@@ -17,8 +17,10 @@ from intake import audit
 from intake.models import AuditEvent, Draft, ScreeningRecord, Submission
 from intake.questions import SECTIONS_BY_CODE
 from intake.submissions import CONSENT_VERSION
+from outbox.models import Message
 from screening import RULES_BY_ID
 from tests.answers import CONSENT, make_answers
+from tests.helpers import run_tasks
 from tests.intake_steps import STEP_URLS, fill_screened_steps, post_step, step_data
 
 pytestmark = pytest.mark.django_db
@@ -301,6 +303,7 @@ def test_submitting_twice_makes_one_submission(client: Client) -> None:
     assert Submission.objects.count() == 1
     # Going back to the review afterwards shows the confirmation, not an empty form.
     assert client.get("/intake/review/")["Location"] == "/intake/done/"
+    run_tasks()
     assert len(mail.outbox) == 1
 
 
@@ -355,6 +358,7 @@ def test_the_confirmation_is_only_for_the_session_that_submitted(client: Client)
 def test_the_receipt_has_the_reference_and_no_answers_or_health_words(client: Client) -> None:
     answers = make_answers(saddle_or_bladder=True, medications="Warfarin", language="en")
     submission = submitted(client, answers)
+    run_tasks()
     assert len(mail.outbox) == 1
     receipt = mail.outbox[0]
     assert receipt.to == ["ana.reyes@example.com"]
@@ -400,14 +404,21 @@ def test_no_inline_script_or_style_on_the_steps(client: Client) -> None:
 def test_a_receipt_that_cannot_be_sent_does_not_lose_the_submission(client: Client) -> None:
     submission = submitted(client)
     assert submission.reference in client.get("/intake/done/").content.decode()
+    run_tasks()
+    receipt = Message.objects.get(submission=submission)
+    assert (receipt.kind, receipt.status) == ("receipt", "retrying")
 
 
 @pytest.mark.usefixtures("unreachable_mail_server")
-def test_a_resume_link_that_cannot_be_sent_asks_to_try_again(client: Client) -> None:
+def test_a_resume_link_asked_for_while_the_mail_server_is_down_waits_to_be_retried(
+    client: Client,
+) -> None:
     post_step(client, "about", make_answers())
     response = client.post("/intake/later/", {"email": "ana.reyes@example.com"})
-    assert response.status_code == 200
-    assert "We could not send the email just now" in response.content.decode()
+    assert response.status_code == 302 and response["Location"] == "/intake/later/sent/"
+    run_tasks()
+    message = Message.objects.get(kind=Message.Kind.RESUME_LINK)
+    assert (message.status, message.last_error) == ("retrying", "ConnectionRefusedError")
 
 
 @pytest.mark.skipif(
@@ -458,5 +469,6 @@ def test_nonsense_in_every_field_gets_messages_never_an_error_page(
 def test_the_receipt_is_in_the_language_the_patient_chose(client: Client) -> None:
     submission = submitted(client, make_answers(language="es"))
     assert submission.language == "es"
+    run_tasks()
     assert "Thank you" not in mail.outbox[0].body
     assert submission.reference in mail.outbox[0].subject

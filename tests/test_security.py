@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from clinic.logs import RequestIdFilter, current_request_id
 from clinic.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from intake.models import User
-from tests.helpers import make_clinic_admin, make_front_desk, sign_in
+from tests.helpers import make_clinic_admin, make_front_desk, run_tasks, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -345,6 +345,7 @@ def test_payloads_never_reach_email_subjects_or_html(client: Client) -> None:
 
     fill_screened_steps(client, make_answers(first_name=PAYLOAD[:100], goals=PAYLOAD))
     post_step(client, "consent", CONSENT, action="submit")
+    run_tasks()
     assert mail.outbox
     for message in mail.outbox:
         assert "<" not in message.subject and "script" not in message.subject

@@ -18,7 +18,7 @@ from consults.booking import book_consult
 from consults.models import Consult, TimeOff, WorkingHours
 from intake import audit, drafts
 from intake.models import AuditEvent, CaseNote, Status, Submission
-from tests.helpers import make_chiropractor, make_clinic_admin, make_front_desk, sign_in
+from tests.helpers import make_chiropractor, make_clinic_admin, make_front_desk, run_tasks, sign_in
 from tests.scheduling import at, make_case, make_profile, next_monday
 
 pytestmark = pytest.mark.django_db
@@ -328,6 +328,7 @@ def test_time_off_over_booked_consults_asks_first_then_lists_patients_to_call(
     page = client.get(url).content.decode()
     assert "Patients to call" in page and consult.submission.reference in page
     assert "Patients to call" not in client.get(url).content.decode()  # shown once
+    run_tasks()
     (email,) = [m for m in mail.outbox if m.to == [settings_inbox()]]
     assert email.to == [settings_inbox()] and consult.submission.reference in email.body
     assert consult.submission.first_name not in f"{email.body} {email.subject}"
@@ -365,6 +366,7 @@ def test_removing_hours_over_booked_consults_asks_first(client: Client) -> None:
     assert WorkingHours.objects.filter(pk=block.pk).exists()
     response = client.post(f"/staff/schedule/hours/{block.pk}/delete/", {"confirm": "1"})
     assert response.status_code == 302 and not WorkingHours.objects.filter(pk=block.pk).exists()
+    run_tasks()
     assert len([m for m in mail.outbox if m.to == [settings_inbox()]]) == 1
 
 

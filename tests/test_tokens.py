@@ -22,6 +22,7 @@ from consults.models import Consult
 from intake.drafts import make_resume_token
 from intake.models import Draft
 from tests.answers import make_answers
+from tests.helpers import run_tasks
 from tests.intake_steps import fill_screened_steps, post_step, resume_link
 from tests.scheduling import at, make_case, make_profile, next_monday
 
@@ -37,6 +38,7 @@ def started_draft(client: Client, **answers: Any) -> Draft:
 
 def emailed_resume_path(client: Client, email: str = "quincy@example.com") -> str:
     client.post("/intake/later/", {"email": email})
+    run_tasks()
     link = resume_link(str(mail.outbox[-1].body))
     return link[link.index("/intake/resume/") :]
 
