@@ -48,6 +48,7 @@ REFERENCE_RE = re.compile(r'class="reference-code">([A-Z0-9]+)<')
 
 # One eligible answer set, as the browser posts it (yes/no radios post "true"/"false").
 STEPS: list[tuple[str, dict[str, Any]]] = [
+    ("/intake/who/", {"completed_by": "self"}),
     (
         "/intake/about/",
         {
@@ -58,7 +59,6 @@ STEPS: list[tuple[str, dict[str, Any]]] = [
             "phone": "(555) 010-0123",
             "preferred_contact": "phone",
             "language": "en",
-            "completed_by": "self",
         },
     ),
     (

@@ -318,7 +318,7 @@ def fill(form: Form, answers: dict[str, Any], action: str) -> list[tuple[str, st
     return [*data, ("action", action)]
 
 
-INTAKE_STEPS = ("about", "pain", "red-flags", "needling")
+INTAKE_STEPS = ("who", "about", "pain", "red-flags", "needling")
 
 
 def submit_step(run: Run, browser: Browser, path: str, answers: dict[str, Any], kind: str) -> str:

@@ -58,6 +58,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 CLINIC_NAME = env("CLINIC_NAME", "Heel Pain Clinic")
 CLINIC_PHONE = env("CLINIC_PHONE", "(555) 010-0000")
+# The emergency number every page, email and advice text gives (the texts are written with 911).
+CLINIC_EMERGENCY_NUMBER = env("CLINIC_EMERGENCY_NUMBER", "911")
 # Appointment email subjects and calendar titles name the clinic only when it chooses so: a
 # specialist clinic's name on a lock screen says something about the patient.
 CLINIC_NAME_IN_SUBJECTS = env_bool("CLINIC_NAME_IN_SUBJECTS", False)
@@ -269,6 +271,8 @@ CLINIC_INBOX_EMAIL = env("CLINIC_INBOX_EMAIL", "frontdesk@example.com")
 SCREENING_MIN_DURATION_WEEKS = env_int("SCREENING_MIN_DURATION_WEEKS", 6)
 SCREENING_STEROID_WINDOW_WEEKS = env_int("SCREENING_STEROID_WINDOW_WEEKS", 12)
 SCREENING_AGE_OF_MAJORITY = env_int("SCREENING_AGE_OF_MAJORITY", 18)
+# Younger patients cannot be seen through the online form: it gives the clinic's phone instead.
+INTAKE_MINIMUM_AGE = env_int("INTAKE_MINIMUM_AGE", 5)
 
 # Consult booking: the site address used in emailed links, how long before a consult patients may
 # still cancel or move it, how long a booking link lasts, and when the reminder goes out.

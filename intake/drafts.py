@@ -13,14 +13,16 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from outbox.models import Message
 from outbox.sending import enqueue, key_digest
-from screening import SAFETY_ADVICE_BY_LEVEL, Result
+from screening import Result
 
+from . import audit, urgent
 from .models import Draft, Outcome, ScreeningRecord, Submission
 from .questions import QUESTIONS, SECTIONS_BY_CODE, is_shown
 from .submissions import create_submission
@@ -100,6 +102,24 @@ def save_section(draft: Draft, *, section: str, answers: Mapping[str, Any], step
     # The page language the patient uses now is the one their resume email is written in.
     draft.language = translation.get_language() or draft.language
     draft.save(update_fields=["answers", "step", "language", "updated_at"])
+
+
+def show_urgent_advice(draft: Draft, *, request: HttpRequest) -> list[str]:
+    """The urgent rules the answers so far make certain; new ones are recorded and audited.
+
+    Returns the ids not shown before on this draft (empty: nothing new to show)."""
+    certain = urgent.certain_rules(draft.answers)
+    new = [rule for rule in certain if rule not in draft.urgent_rules]
+    if not new:
+        return []
+    with transaction.atomic():
+        draft.urgent_rules = [*draft.urgent_rules, *new]
+        draft.urgent_advice_shown_at = draft.urgent_advice_shown_at or timezone.now()
+        draft.save(update_fields=["urgent_rules", "urgent_advice_shown_at", "updated_at"])
+        # Rule ids are codes, not answers; the draft is named by its random id.
+        audit.record(audit.URGENT_ADVICE_SHOWN, request=request, draft=str(draft.pk), rules=new)
+    logger.info("intake draft %s shown urgent advice (%d new rules)", draft.pk, len(new))
+    return new
 
 
 # --- resume links -------------------------------------------------------------------------
@@ -227,9 +247,9 @@ def _screening(submission: Submission) -> Result | None:
 
 
 def safety_advice(submission: Submission) -> list[str]:
-    """The patient-facing safety advice of each urgent finding (for the confirmation page)."""
+    """The safety advice of each urgent finding: the same texts on the page and in the email."""
     result = _screening(submission)
-    return result.safety_advice(gettext) if result is not None else []
+    return urgent.advice_for_result(result) if result is not None else []
 
 
 def safety_advice_as_shown(submission: Submission) -> list[str]:
@@ -238,21 +258,14 @@ def safety_advice_as_shown(submission: Submission) -> list[str]:
         return safety_advice(submission)
 
 
-def email_safety_advice(submission: Submission) -> list[str]:
-    """The most pressing advice only: unlike the page, it never repeats what the patient said."""
-    result = _screening(submission)
-    if result is None or result.advice is None:
-        return []
-    return [gettext(SAFETY_ADVICE_BY_LEVEL[result.advice])]
-
-
 def send_receipt(submission: Submission) -> None:
     """The receipt: reference, next steps and any urgent advice; never the answers."""
     with translation.override(submission.language):
         context = {
             "clinic_phone": settings.CLINIC_PHONE,
             "reference": submission.reference,
-            "advice": email_safety_advice(submission),
+            "advice": safety_advice(submission),
+            "emergency_number": urgent.emergency_number(),
         }
         subject = gettext("We have received your form (reference %(reference)s)") % {
             "reference": submission.reference

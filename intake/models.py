@@ -66,6 +66,10 @@ class Draft(models.Model):
     email = models.EmailField(blank=True)
     # Rotated whenever a resume link is sent or used, so each link works once.
     resume_nonce = models.CharField(max_length=32, blank=True)
+    # When the form first showed urgent advice mid-way, and the ids of the rules it showed:
+    # staff see such drafts until they are submitted or purged with the other drafts.
+    urgent_advice_shown_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    urgent_rules = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -110,8 +110,14 @@ def _choices(q: Question, widget: str) -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in q.choices]
 
 
-@lru_cache(maxsize=512)
-def shape_of(code: str, language: str | None) -> Shape:
+def respondent_is_other(answers: Mapping[str, Any]) -> bool:
+    """Whether someone other than the patient fills in the form (the wording is third person)."""
+    completed_by = answers.get("completed_by")
+    return isinstance(completed_by, str) and completed_by != "self"
+
+
+@lru_cache(maxsize=1024)
+def shape_of(code: str, language: str | None, other: bool = False) -> Shape:
     q = QUESTIONS[code]
     widget = widget_for(q)
     is_group = widget in ("scale", "yesno", "radios", "checkboxes")
@@ -133,12 +139,13 @@ def shape_of(code: str, language: str | None) -> Shape:
                 pattern.format(checked=" checked", **parts),
             )
         )
-    hint_ids = [f"{code}-hint"] if q.help_text else []
+    help_text = q.help_for(other)
+    hint_ids = [f"{code}-hint"] if help_text else []
     if q.when is not None:
         hint_ids.append(f"{code}-condition")
     return Shape(
-        label=str(q.label),
-        help_text=str(q.help_text),
+        label=str(q.label_for(other)),
+        help_text=str(help_text),
         condition=str(q.when.description) if q.when is not None else "",
         condition_value=posted_value(q.when.value) if q.when is not None else "",
         widget=widget,
@@ -156,21 +163,27 @@ def shape_of(code: str, language: str | None) -> Shape:
 
 
 @lru_cache(maxsize=4096)
-def _rendered_choice(code: str, language: str | None, values: tuple[str, ...]) -> SafeString:
-    return render_to_string(QUESTION_TEMPLATE, {"f": Field(QUESTIONS[code], list(values), [])})
+def _rendered_choice(
+    code: str, language: str | None, values: tuple[str, ...], other: bool
+) -> SafeString:
+    field = Field(QUESTIONS[code], list(values), [], other=other)
+    return render_to_string(QUESTION_TEMPLATE, {"f": field})
 
 
 class Field:
     """One question as the template renders it: its shape, current value(s) and errors."""
 
-    def __init__(self, question: Question, values: list[str], errors: list[str]) -> None:
+    def __init__(
+        self, question: Question, values: list[str], errors: list[str], *, other: bool = False
+    ) -> None:
         self.question = question
+        self.other = other
         self.code = question.code
         self.id = f"id_{self.code}"
         self.values = values
         self.value = values[0] if values else ""
         self.errors = errors
-        shape = self.shape = shape_of(self.code, get_language())
+        shape = self.shape = shape_of(self.code, get_language(), other)
         self.label, self.help_text, self.widget = shape.label, shape.help_text, shape.widget
         self.condition, self.condition_value = shape.condition, shape.condition_value
         self.is_group, self.first_input_id = shape.is_group, shape.first_input_id
@@ -186,7 +199,7 @@ class Field:
         choices, and rendering them afresh was the largest part of serving a step."""
         choice = self.shape.option_values and (self.widget == "checkbox" or self.is_group)
         if choice and not self.errors and self.shape.option_values.issuperset(self.values):
-            return _rendered_choice(self.code, get_language(), tuple(self.values))
+            return _rendered_choice(self.code, get_language(), tuple(self.values), self.other)
         return render_to_string(QUESTION_TEMPLATE, {"f": self})
 
     @property
@@ -252,6 +265,14 @@ class SectionForm:
         return {code: [str(message) for message in messages] for code, messages in errors.items()}
 
     @cached_property
+    def respondent_is_other(self) -> bool:
+        return respondent_is_other(self.stored)
+
+    @property
+    def title(self) -> str:
+        return str(self.section.title_for(self.respondent_is_other))
+
+    @cached_property
     def questions(self) -> list[Field]:
         """Each question of the step, ready to render (after validation when bound)."""
         return list(self._fields())
@@ -266,7 +287,7 @@ class SectionForm:
                 items = stored if isinstance(stored, list) else [stored]
                 values = [posted_value(v) for v in items if v is not None]
                 errors = []
-            yield Field(q, values, errors)
+            yield Field(q, values, errors, other=self.respondent_is_other)
 
     def error_fields(self) -> list[Field]:
         return [field for field in self.questions if field.errors]

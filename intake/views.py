@@ -20,17 +20,19 @@ from django.views.decorators.http import require_http_methods
 
 from clinic import ratelimit
 from clinic.honeypot import honeypot
+from screening import age_on
 
-from . import audit, drafts
+from . import audit, drafts, urgent
 from .models import Draft
-from .questions import SECTIONS_BY_CODE, display_value, validate_answers
-from .steps import SectionForm, form_for_section
+from .questions import SECTIONS_BY_CODE, display_value, parse_date, validate_answers
+from .steps import SectionForm, form_for_section, respondent_is_other
 from .submissions import InvalidAnswers
 
 # (URL slug, section code) in the order the patient sees them; the last step is the review.
 logger = logging.getLogger(__name__)
 
 STEPS = (
+    ("who", "respondent"),
     ("about", "about"),
     ("pain", "pain"),
     ("red-flags", "red_flags"),
@@ -40,6 +42,9 @@ STEPS = (
 SLUGS = [slug for slug, _section in STEPS]
 SLUG_BY_SECTION = {section: slug for slug, section in STEPS}
 SCREENED = [section for _slug, section in STEPS[:-1]]
+# Steps whose questions are about the patient's health: someone filling in for the patient is
+# reminded to answer for the patient.
+ABOUT_THE_PATIENT = ("pain", "red_flags", "needling")
 
 
 @login_not_required
@@ -50,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if in_progress:
         start_url = reverse("intake:start")
     else:
-        start_url = reverse("intake:step", kwargs={"slug": "about"})
+        start_url = reverse("intake:step", kwargs={"slug": SLUGS[0]})
     return render(request, "intake/home.html", {"start_url": start_url})
 
 
@@ -98,6 +103,19 @@ def _questions(section: str) -> Any:
     return SECTIONS_BY_CODE[section].questions
 
 
+def _age_gate(answers: dict[str, Any]) -> str | None:
+    """Where a patient too young for the form, or a minor filling it in alone, is sent."""
+    born = parse_date(answers.get("date_of_birth"))
+    if born is None:
+        return None
+    age = age_on(born, timezone.localdate())
+    if age < settings.INTAKE_MINIMUM_AGE:
+        return reverse("intake:too_young")
+    if age < settings.SCREENING_AGE_OF_MAJORITY and answers.get("completed_by") == "self":
+        return reverse("intake:guardian_needed")
+    return None
+
+
 def _page(request: HttpRequest, slug: str, form: SectionForm, **context: Any) -> HttpResponse:
     number = SLUGS.index(slug) + 1
     return render(
@@ -106,6 +124,7 @@ def _page(request: HttpRequest, slug: str, form: SectionForm, **context: Any) ->
         {
             "form": form,
             "section": form.section,
+            "for_the_patient": form.respondent_is_other and form.section.code in ABOUT_THE_PATIENT,
             "step_number": number,
             "step_count": len(STEPS),
             "previous_url": _step_url(SLUGS[number - 2]) if number > 1 else None,
@@ -129,7 +148,11 @@ def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
     section = dict(STEPS)[slug]
     index = SLUGS.index(slug)
     if request.method == "GET":
-        form = _form(section, request, drafts.draft_for_session(request.session))
+        draft = drafts.draft_for_session(request.session)
+        gate = _age_gate(draft.answers) if draft is not None and index > 1 else None
+        if gate is not None:
+            return redirect(gate)
+        form = _form(section, request, draft)
         return _page(request, slug, form, from_review="change" in request.GET)
 
     draft = _draft_for_post(request)
@@ -146,23 +169,35 @@ def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
         return _page(request, slug, form, from_review=bool(request.POST.get("from_review")))
     next_slug = SLUGS[index + 1]
     drafts.save_section(draft, section=section, answers=form.cleaned_answers, step=next_slug)
-    if request.POST.get("from_review"):
+    gate = _age_gate(draft.answers)
+    if gate is not None:
+        return redirect(gate)
+    from_review = bool(request.POST.get("from_review"))
+    if drafts.show_urgent_advice(draft, request=request):
+        # Before any further question: the advice, then the choice to go on or stop.
+        return redirect(reverse("intake:urgent") + ("?then=review" if from_review else ""))
+    if from_review:
         return redirect("intake:review")
     return redirect(_step_url(next_slug))
 
 
 def _answered_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
     """The review list: every screened section with each answer in plain words."""
+    other = respondent_is_other(answers)
     rows = []
     for section in SCREENED:
         items = [
-            (q.label, display_value(q.code, answers[q.code]) if q.code in answers else None)
+            (
+                q.label_for(other),
+                display_value(q.code, answers[q.code]) if q.code in answers else None,
+            )
             for q in _questions(section)
             if q.code in answers or q.when is None
         ]
         rows.append(
             {
                 "section": SECTIONS_BY_CODE[section],
+                "title": SECTIONS_BY_CODE[section].title_for(other),
                 "change_url": _step_url(SLUG_BY_SECTION[section]) + "?change=1",
                 "items": items,
             }
@@ -181,6 +216,9 @@ def intake_review(request: HttpRequest) -> HttpResponse:
         if drafts.submission_for_session(request.session) is not None:
             return redirect("intake:done")
         return redirect("intake:start")
+    gate = _age_gate(draft.answers)
+    if gate is not None:
+        return redirect(gate)
     unfinished = _first_unfinished_section(draft.answers)
     if unfinished is not None:
         messages.info(request, _("Please answer the questions on this page before you sign."))
@@ -207,6 +245,80 @@ def intake_review(request: HttpRequest) -> HttpResponse:
     return _page(request, "review", form, sections=_answered_sections(draft.answers))
 
 
+def _continue_url(request: HttpRequest, draft: Draft) -> str:
+    then = request.GET.get("then", "")
+    if then in SLUGS:
+        return _step_url(then)
+    return _step_url(draft.step if draft.step in SLUGS else SLUGS[0])
+
+
+@login_not_required
+@never_cache
+def urgent_advice(request: HttpRequest) -> HttpResponse:
+    """Urgent advice mid-way: the moment the answers make an urgent rule certain."""
+    draft = drafts.draft_for_session(request.session)
+    if draft is None:
+        return redirect("intake:start")
+    advice = urgent.advice_for_rules(urgent.certain_rules(draft.answers))
+    if not advice:
+        return redirect(_continue_url(request, draft))
+    return render(
+        request,
+        "intake/urgent.html",
+        {"advice": urgent.linked(advice), "continue_url": _continue_url(request, draft)},
+    )
+
+
+@login_not_required
+@never_cache
+def urgent_stopped(request: HttpRequest) -> HttpResponse:
+    """The patient stopped after urgent advice: the advice again, and nothing to wait for."""
+    draft = drafts.draft_for_session(request.session)
+    if draft is None:
+        return redirect("intake:start")
+    advice = urgent.advice_for_rules(urgent.certain_rules(draft.answers))
+    return render(
+        request,
+        "intake/urgent_stopped.html",
+        {"advice": urgent.linked(advice), "continue_url": _continue_url(request, draft)},
+    )
+
+
+@login_not_required
+@never_cache
+def too_young(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "intake/too_young.html",
+        {"minimum_age": settings.INTAKE_MINIMUM_AGE, "about_url": _step_url("about")},
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def guardian_needed(request: HttpRequest) -> HttpResponse:
+    """A minor filling in the form alone: a parent or guardian takes over, keeping the draft."""
+    draft = drafts.draft_for_session(request.session)
+    if draft is None:
+        return redirect("intake:start")
+    if request.method == "POST":
+        respondent = {
+            q.code: draft.answers[q.code]
+            for q in _questions("respondent")
+            if q.code in draft.answers
+        }
+        respondent["completed_by"] = "parent_guardian"
+        # The guardian gives their own name and relationship on the first step, then goes on.
+        drafts.save_section(draft, section="respondent", answers=respondent, step=SLUGS[0])
+        return redirect(_step_url(SLUGS[0]))
+    return render(
+        request,
+        "intake/guardian_needed.html",
+        {"age_of_majority": settings.SCREENING_AGE_OF_MAJORITY, "about_url": _step_url("about")},
+    )
+
+
 @login_not_required
 @never_cache
 def intake_done(request: HttpRequest) -> HttpResponse:
@@ -216,7 +328,7 @@ def intake_done(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/confirmation.html",
-        {"submission": submission, "advice": drafts.safety_advice(submission)},
+        {"submission": submission, "advice": urgent.linked(drafts.safety_advice(submission))},
     )
 
 

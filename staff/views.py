@@ -22,8 +22,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from consults.booking import send_booking_invite
-from intake import audit, drafts, workflow
-from intake.models import OPEN_STATUSES, Outcome, ScreeningRecord, Status, Submission, User
+from intake import audit, drafts, urgent, workflow
+from intake.models import (
+    OPEN_STATUSES,
+    Draft,
+    Outcome,
+    ScreeningRecord,
+    Status,
+    Submission,
+    User,
+)
 from intake.submissions import CannotRescreen, rescreen
 from intake.workflow import StepNotAllowed
 from outbox.models import Message
@@ -77,6 +85,37 @@ class QueueRow:
     screened_outcome: str
     status: str
     top_findings: list[FindingView]
+
+
+@dataclass(frozen=True)
+class UrgentDraftRow:
+    """A form stopped after urgent advice: who, how to reach them, when, and what they read."""
+
+    name: str
+    phone: str
+    shown_at: Any
+    advice: list[str]
+
+
+# Unfinished forms that showed urgent advice, newest first; submitted ones are in the queue.
+URGENT_DRAFTS_SHOWN = 50
+
+
+def urgent_drafts() -> list[UrgentDraftRow]:
+    drafts = Draft.objects.filter(urgent_advice_shown_at__isnull=False).order_by(
+        "-urgent_advice_shown_at"
+    )[:URGENT_DRAFTS_SHOWN]
+    return [
+        UrgentDraftRow(
+            name=" ".join(
+                str(draft.answers.get(code, "")) for code in ("first_name", "last_name")
+            ).strip(),
+            phone=str(draft.answers.get("phone", "")),
+            shown_at=draft.urgent_advice_shown_at,
+            advice=urgent.advice_for_rules(draft.urgent_rules),
+        )
+        for draft in drafts
+    ]
 
 
 def _require(request: HttpRequest, *perms: str) -> None:
@@ -163,6 +202,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "overdue_count": counts["overdue"],
             "query": query.urlencode(),
             "can_export": request.user.has_perm(EXPORT),
+            "urgent_drafts": urgent_drafts(),
         },
     )
 

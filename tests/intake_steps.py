@@ -11,6 +11,7 @@ from intake.questions import SECTIONS_BY_CODE
 from intake.steps import posted_value
 
 STEP_URLS = {
+    "respondent": "/intake/who/",
     "about": "/intake/about/",
     "pain": "/intake/pain/",
     "red_flags": "/intake/red-flags/",
@@ -38,7 +39,7 @@ def post_step(client: Client, section: str, answers: dict[str, Any], **extra: An
 
 
 def fill_screened_steps(client: Client, answers: dict[str, Any]) -> None:
-    for section in ("about", "pain", "red_flags", "needling"):
+    for section in ("respondent", "about", "pain", "red_flags", "needling"):
         response = post_step(client, section, answers)
         assert response.status_code == 302, response.content.decode()
 

@@ -16,7 +16,7 @@ from tests.answers import CONSENT, make_answers
 from tests.helpers import assert_no_axe_violations, run_tasks
 from tests.intake_steps import resume_link
 
-SCREENED = ("about", "pain", "red_flags", "needling")
+SCREENED = ("respondent", "about", "pain", "red_flags", "needling")
 
 
 @pytest.fixture(autouse=True)
@@ -71,18 +71,23 @@ def walk_to_confirmation(
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Start the form").first.click()
     for number, section in enumerate(SCREENED, start=1):
-        assert page.get_by_text(f"Step {number} of 5").is_visible()
+        assert page.get_by_text(f"Step {number} of 6").is_visible()
         fill_step(page, section, answers)
         shot(page, artifacts_dir, f"{prefix}-{number}-{section}")
         assert_no_axe_violations(page)
         next_step(page)
-    assert page.get_by_text("Step 5 of 5").is_visible()
+        if "/intake/urgent/" in page.url:
+            # Urgent advice as soon as it is certain; this patient chooses to finish the form.
+            assert_no_axe_violations(page)
+            with page.expect_navigation():
+                page.get_by_role("link", name="Finish the form").click()
+    assert page.get_by_text("Step 6 of 6").is_visible()
     fill_step(page, "consent", CONSENT)
-    shot(page, artifacts_dir, f"{prefix}-5-review")
+    shot(page, artifacts_dir, f"{prefix}-6-review")
     assert_no_axe_violations(page)
     next_step(page, "Sign and send my answers")
     assert "/intake/done/" in page.url
-    shot(page, artifacts_dir, f"{prefix}-6-confirmation")
+    shot(page, artifacts_dir, f"{prefix}-7-confirmation")
     assert_no_axe_violations(page)
 
 
@@ -106,6 +111,7 @@ def test_an_urgent_patient_sees_the_safety_advice_first(
     alert = page.get_by_role("alert")
     assert alert.is_visible()
     assert RULES_BY_ID["ischaemia_signs"].safety_advice() in alert.inner_text()
+    assert alert.get_by_role("link", name="Call 911 now").get_attribute("href") == "tel:911"
     top = page.evaluate("document.querySelector('main').innerText")
     assert top.index("Do not wait for our call") < top.index("Your reference")
 
@@ -152,6 +158,8 @@ def test_leaving_after_step_two_and_resuming_from_the_emailed_link_on_another_de
 ) -> None:
     answers = make_answers(prior_treatments=["stretching", "insoles"], height_cm=170.5)
     page.goto(live_server.url + "/intake/")
+    fill_step(page, "respondent", answers)
+    next_step(page)
     fill_step(page, "about", answers)
     next_step(page)
     fill_step(page, "pain", answers)

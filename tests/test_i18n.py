@@ -68,7 +68,7 @@ def test_the_landing_page_is_in_spanish_when_the_browser_asks_for_spanish() -> N
     assert '<html lang="es">' in html
     assert "¿Le duele el talón? Veamos cómo podemos ayudarle." in html
     assert "Empezar el formulario" in html
-    assert "Llame al 911 o vaya ahora mismo a la sala de emergencias." in html
+    assert 'Llame al <a href="tel:911">911</a> o vaya ahora mismo' in html
     assert "Heel pain? Let" not in html
 
 
@@ -93,12 +93,13 @@ def test_the_language_switch_turns_the_site_spanish() -> None:
 @pytest.mark.django_db
 def test_the_first_intake_step_is_in_spanish() -> None:
     client = spanish_client()
-    assert client.get("/intake/")["Location"] == "/intake/about/"
+    assert client.get("/intake/")["Location"] == "/intake/who/"
+    assert "Quién llena el formulario" in text_of(client.get("/intake/who/"))
     response = client.get("/intake/about/")
     text = text_of(response)
     assert response.status_code == 200
     assert "Sobre usted" in text
-    assert "Paso 1 de" in text
+    assert "Paso 2 de" in text
     assert "¿Cuál es su nombre?" in text
     assert "¿Cuál es su fecha de nacimiento?" in text
     assert "Llamada telefónica" in text and "Mensaje de texto" in text

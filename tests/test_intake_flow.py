@@ -13,7 +13,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 
-from intake import audit
+from intake import audit, drafts
 from intake.models import AuditEvent, Draft, ScreeningRecord, Submission
 from intake.questions import SECTIONS_BY_CODE
 from intake.submissions import CONSENT_VERSION
@@ -49,11 +49,11 @@ def submitted_reference(client: Client) -> str:
 
 def test_the_start_page_leads_to_the_first_step() -> None:
     response = Client().get("/intake/")
-    assert response.status_code == 302 and response["Location"] == "/intake/about/"
+    assert response.status_code == 302 and response["Location"] == "/intake/who/"
 
 
 def test_the_landing_page_links_a_new_patient_straight_to_the_first_step() -> None:
-    assert 'btn-lg" href="/intake/about/"' in Client().get("/").content.decode()
+    assert 'btn-lg" href="/intake/who/"' in Client().get("/").content.decode()
 
 
 def test_the_landing_page_takes_a_patient_back_to_the_step_they_reached(client: Client) -> None:
@@ -85,17 +85,18 @@ def test_a_choice_question_with_an_error_shows_the_error() -> None:
 @pytest.mark.parametrize(
     ("url", "step", "title"),
     [
-        ("/intake/about/", 1, "About you"),
-        ("/intake/pain/", 2, "Your heel pain"),
-        ("/intake/red-flags/", 3, "Other symptoms"),
-        ("/intake/needling/", 4, "Needling safety"),
+        ("/intake/who/", 1, "Who is filling in the form"),
+        ("/intake/about/", 2, "About you"),
+        ("/intake/pain/", 3, "Your heel pain"),
+        ("/intake/red-flags/", 4, "Other symptoms"),
+        ("/intake/needling/", 5, "Needling safety"),
     ],
 )
 def test_each_step_has_its_own_address_and_shows_progress(url: str, step: int, title: str) -> None:
     response = Client().get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"Step {step} of 5" in html
+    assert f"Step {step} of 6" in html
     assert f'<h1 class="h2">{title}</h1>' in html
 
 
@@ -234,7 +235,7 @@ def test_the_review_lists_every_answer_in_plain_words_with_a_change_link(client:
     fill_screened_steps(client, make_answers(diabetes=True, numb_feet=False))
     response = client.get("/intake/review/")
     html = response.content.decode()
-    assert "Step 5 of 5" in html
+    assert "Step 6 of 6" in html
     for url in ("/intake/about/", "/intake/pain/", "/intake/red-flags/", "/intake/needling/"):
         assert f'href="{url}?change=1"' in html
     assert "Under the heel, toward the inside and front edge" in html
@@ -252,6 +253,7 @@ def test_change_from_the_review_returns_to_the_review(client: Client) -> None:
 
 
 def test_the_review_sends_the_patient_to_a_step_that_is_not_finished(client: Client) -> None:
+    post_step(client, "respondent", make_answers())
     post_step(client, "about", make_answers())
     response = client.get("/intake/review/")
     assert response.status_code == 302 and response["Location"] == "/intake/pain/"
@@ -340,11 +342,14 @@ def test_an_urgent_patient_sees_the_safety_advice_first(client: Client) -> None:
     submitted(client, make_answers(saddle_or_bladder=True))
     html = client.get("/intake/done/").content.decode()
     main = html.split('<main id="main"', 1)[1]
+    text = re.sub(r"<[^>]+>", "", main)
     advice = RULES_BY_ID["cauda_equina_signs"].safety_advice()
     assert advice is not None
-    assert advice in main
-    assert main.index('role="alert"') < main.index(advice) < main.index("Your reference")
-    assert "Call 911 or go to the nearest emergency room now" in main
+    assert advice in text
+    assert main.index('role="alert"') < main.index('href="tel:911"') < main.index("Your reference")
+    assert text.index(advice) < text.index("Your reference")
+    # Nothing that reads as "wait for us".
+    assert "within 2 working days" not in text and "while you wait" not in text
 
 
 def test_the_confirmation_is_only_for_the_session_that_submitted(client: Client) -> None:
@@ -363,12 +368,23 @@ def test_the_receipt_has_the_reference_and_no_answers_or_health_words(client: Cl
     receipt = mail.outbox[0]
     assert receipt.to == ["ana.reyes@example.com"]
     assert submission.reference in receipt.body
-    assert "What happens next" in receipt.body
+    # Urgent: the advice, word for word as on the page, and nothing that says "wait for us".
+    for text in drafts.safety_advice(submission):
+        assert text in receipt.body
     assert "Call 911 or go to the nearest emergency room now" in receipt.body
+    assert "within 2 working days" not in receipt.body
     for word in ("heel", "pain", "Warfarin", "Ana", "Reyes", "1983", "urgent", "bladder"):
         assert word.lower() not in receipt.subject.lower()
-    for word in ("Warfarin", "1983", "(555) 010-0123", "Urgent", "cauda", "bladder", "told"):
+    # The rest of the answers, the finding's name and the staff's reasons stay out.
+    for word in ("Warfarin", "1983", "(555) 010-0123", "Urgent", "cauda"):
         assert word not in receipt.body
+
+
+def test_a_routine_receipt_says_what_happens_next(client: Client) -> None:
+    submitted(client, make_answers(language="en"))
+    run_tasks()
+    assert "What happens next" in mail.outbox[0].body
+    assert "In an emergency call 911." in mail.outbox[0].body
 
 
 @pytest.mark.parametrize("url", ["/", "/intake/about/", "/intake/pain/", "/intake/red-flags/"])

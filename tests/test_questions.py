@@ -200,8 +200,13 @@ def test_every_missing_code_is_named_at_once() -> None:
 # Conditional questions: required when C, absent when not C.
 CONDITIONAL_ERRORS: list[tuple[dict[str, Any], list[str]]] = [
     ({"completed_by": "self", "representative_name": "Rosa Reyes"}, ["representative_name"]),
-    ({"completed_by": "parent_guardian"}, ["representative_name"]),
-    ({"completed_by": "carer", "representative_name": "  "}, ["representative_name"]),
+    ({"completed_by": "parent_guardian"}, ["representative_name", "representative_relationship"]),
+    ({"completed_by": "carer", "representative_name": "  ", "representative_relationship": "Son"},
+     ["representative_name"]),
+    ({"completed_by": "self", "representative_relationship": "Mother"},
+     ["representative_relationship"]),
+    ({"completed_by": "parent_guardian", "representative_name": "Rosa Reyes"},
+     ["representative_relationship"]),
     ({"puncture_wound": False, "puncture_worsening": False}, ["puncture_worsening"]),
     ({"puncture_wound": True}, ["puncture_worsening"]),
     ({"diabetes": False, "numb_feet": True}, ["numb_feet"]),
@@ -229,7 +234,11 @@ def test_conditional_answers_follow_their_condition(
 
 
 CONDITIONAL_VALID: list[dict[str, Any]] = [
-    {"completed_by": "parent_guardian", "representative_name": "Rosa Reyes"},
+    {
+        "completed_by": "parent_guardian",
+        "representative_name": "Rosa Reyes",
+        "representative_relationship": "Mother",
+    },
     {"puncture_wound": True, "puncture_worsening": False},
     {"diabetes": True, "numb_feet": False},
     {"prior_treatments": ["steroid_injection"], "last_steroid_injection": "2026-11-20"},
@@ -276,7 +285,8 @@ def test_without_contact_only_birth_date_and_who_completed_it_are_required_in_ab
 def test_without_contact_present_contact_answers_are_still_validated() -> None:
     answers = make_answers(email="ana@", completed_by="carer", date_of_birth=DROP)
     errors = errors_for(answers, contact_required=False)
-    assert list(errors) == ["date_of_birth", "email", "representative_name"]
+    # The guardian's relationship, like other contact details, is optional in this mode.
+    assert list(errors) == ["representative_name", "date_of_birth", "email"]
 
 
 @pytest.mark.parametrize("section", ALL_SECTIONS)
@@ -310,10 +320,12 @@ def test_validate_and_screen_gives_a_result_or_the_errors() -> None:
 
 
 def test_the_sections_are_in_order_and_every_code_is_unique() -> None:
-    assert [s.code for s in SECTIONS] == ["about", "pain", "red_flags", "needling", "consent"]
-    assert SCREENED_SECTIONS == ("about", "pain", "red_flags", "needling")
+    assert [s.code for s in SECTIONS] == [
+        "respondent", "about", "pain", "red_flags", "needling", "consent",
+    ]  # fmt: skip
+    assert SCREENED_SECTIONS == ("respondent", "about", "pain", "red_flags", "needling")
     codes = [q.code for s in SECTIONS for q in s.questions]
-    assert len(codes) == len(set(codes)) == len(QUESTIONS) == 66
+    assert len(codes) == len(set(codes)) == len(QUESTIONS) == 67
 
 
 def test_every_condition_depends_on_an_earlier_required_question_of_its_own_section() -> None:

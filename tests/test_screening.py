@@ -18,6 +18,7 @@ from django.utils import translation
 
 from intake.models import Outcome
 from intake.questions import QUESTIONS, validate_answers
+from intake.questions.catalogue import INTAKE_ONLY_CONDITIONS
 from screening import (
     ASKED_WHEN,
     CONDITIONAL_CODES,
@@ -55,7 +56,16 @@ def days_before(days: int, on: date = SD) -> str:
 
 DIABETIC = {"diabetes": True, "numb_feet": False}
 STEROID = {"prior_treatments": ["steroid_injection"]}
-ADULT_GUARDIAN = {"completed_by": "parent_guardian", "representative_name": "Rosa Reyes"}
+ADULT_GUARDIAN = {
+    "completed_by": "parent_guardian",
+    "representative_name": "Rosa Reyes",
+    "representative_relationship": "Legal guardian",
+}
+CARER = {
+    "completed_by": "carer",
+    "representative_name": "Luis Reyes",
+    "representative_relationship": "Son",
+}
 
 # (rule, changes from the typical answer set that make it fire)
 FIRES: list[tuple[str, dict[str, Any]]] = [
@@ -87,7 +97,7 @@ FIRES: list[tuple[str, dict[str, Any]]] = [
     ("open_wound", {"wound_or_ulcer": True}),
     ("declines_needling", {"needle_willing": "no"}),
     ("needle_phobia", {"needle_fear": "phobia"}),
-    ("cannot_consent", {"completed_by": "carer", "representative_name": "Luis Reyes"}),
+    ("cannot_consent", CARER),
     ("lymphoedema", {"lymphoedema": True}),
     ("skin_problem_at_site", {"skin_problem_at_site": True}),
     ("insensate_foot", {"diabetes": True, "numb_feet": True}),
@@ -178,7 +188,7 @@ NEAR_MISSES: list[tuple[str, dict[str, Any]]] = [
     ("early_stage", {"pain_duration": "6w_3m"}),
     ("sudden_onset", {"onset": "gradual"}),
     ("minor", {"date_of_birth": "2008-11-20"}),
-    ("minor", {"completed_by": "carer", "representative_name": "Luis Reyes"}),
+    ("minor", CARER),
     ("recent_steroid_injection", {**STEROID, "last_steroid_injection": days_before(85)}),
     ("recent_steroid_injection", {"prior_treatments": ["stretching"]}),
     ("needling_hesitant", {"needle_fear": "phobia"}),
@@ -519,10 +529,22 @@ def test_screening_runs_without_django_configured_or_imported() -> None:
 
 
 def test_the_conditional_codes_are_the_questions_the_catalogue_asks_under_a_condition() -> None:
-    conditions = {q.code: q.when for q in QUESTIONS.values() if q.when is not None}
+    # Besides those no rule reads (a guardian's relationship), declared in the catalogue.
+    conditions = {
+        q.code: q.when
+        for q in QUESTIONS.values()
+        if q.when is not None and q.code not in INTAKE_ONLY_CONDITIONS
+    }
     assert set(conditions) == CONDITIONAL_CODES
     for code, when in conditions.items():
         assert (when.code, when.op, when.value) == astuple(ASKED_WHEN[code]), code
+
+
+def test_no_rule_reads_a_question_whose_condition_only_the_intake_knows() -> None:
+    assert INTAKE_ONLY_CONDITIONS and not set(INTAKE_ONLY_CONDITIONS) & set(ASKED_WHEN)
+    for rule in RULES:
+        source = inspect.getsource(rule.condition)
+        assert not any(f'"{code}"' in source for code in INTAKE_ONLY_CONDITIONS), rule.id
 
 
 def test_the_stored_outcome_choices_are_the_screening_outcomes_in_order() -> None:

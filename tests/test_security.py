@@ -296,6 +296,7 @@ def hostile_submission() -> Any:
         goals=PAYLOAD,
         completed_by="carer",
         representative_name=PAYLOAD[:100],
+        representative_relationship=PAYLOAD[:100],
     )
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     StrOrPromise = str | _StrPromise
 
-SectionCode = Literal["about", "pain", "red_flags", "needling", "consent"]
+SectionCode = Literal["respondent", "about", "pain", "red_flags", "needling", "consent"]
 Kind = Literal["text", "email", "phone", "date", "bool", "choice", "multi", "int", "decimal"]
 Number = int | float
 
@@ -41,6 +41,19 @@ def asked_when(question_code: str, description: StrOrPromise) -> Condition:
     return Condition(condition.code, condition.op, condition.value, description)
 
 
+# Conditions of questions that no screening rule reads, so they stay out of screening.ASKED_WHEN
+# (and out of the ruleset): code -> condition. The rules never see these answers.
+INTAKE_ONLY_CONDITIONS: dict[str, AskedWhen] = {}
+
+
+def intake_only_when(
+    question_code: str, condition: AskedWhen, description: StrOrPromise
+) -> Condition:
+    """The `when=` of a question no rule reads (a guardian's relationship to the patient)."""
+    INTAKE_ONLY_CONDITIONS[question_code] = condition
+    return Condition(condition.code, condition.op, condition.value, description)
+
+
 @dataclass(frozen=True)
 class Question:
     """One question of the catalogue; its answer is stored under `code`, forever."""
@@ -51,6 +64,10 @@ class Question:
     label: StrOrPromise
     staff_label: StrOrPromise
     help_text: StrOrPromise = ""
+    # The wording when someone else fills in the form for the patient (third person); empty
+    # means the first-person wording above fits them too.
+    label_for_other: StrOrPromise = ""
+    help_for_other: StrOrPromise = ""
     required: bool = True
     when: Condition | None = None
     choices: tuple[tuple[str, StrOrPromise], ...] = ()
@@ -66,6 +83,14 @@ class Question:
     def __post_init__(self) -> None:
         object.__setattr__(self, "choice_values", frozenset(v for v, _label in self.choices))
 
+    def label_for(self, respondent_is_other: bool) -> StrOrPromise:
+        return self.label_for_other if respondent_is_other and self.label_for_other else self.label
+
+    def help_for(self, respondent_is_other: bool) -> StrOrPromise:
+        if respondent_is_other and self.help_for_other:
+            return self.help_for_other
+        return self.help_text
+
     def choice_label(self, value: str) -> str:
         for choice_value, label in self.choices:
             if choice_value == value:
@@ -78,9 +103,56 @@ class Section:
     code: SectionCode
     title: StrOrPromise
     questions: tuple[Question, ...]
+    title_for_other: StrOrPromise = ""
+
+    def title_for(self, respondent_is_other: bool) -> StrOrPromise:
+        return self.title_for_other if respondent_is_other and self.title_for_other else self.title
 
 
 _YES_NO_UNSURE = (("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure")))
+
+_RESPONDENT = (
+    Question(
+        "completed_by",
+        "respondent",
+        "choice",
+        label=_("Who is filling in this form?"),
+        help_text=_(
+            "If you are filling in the form for someone else, "
+            "answer every question about the patient, not about yourself."
+        ),
+        staff_label=_("Completed by"),
+        choices=(
+            ("self", _("I am the patient")),
+            ("parent_guardian", _("A parent or guardian of the patient")),
+            ("carer", _("A caregiver for an adult who cannot make this decision alone")),
+        ),
+    ),
+    Question(
+        "representative_name",
+        "respondent",
+        "text",
+        label=_("What is your full name?"),
+        help_text=_("The name of the parent, guardian or caregiver filling in this form."),
+        staff_label=_("Representative"),
+        when=asked_when("representative_name", _("someone else fills in the form for the patient")),
+        max_length=100,
+    ),
+    Question(
+        "representative_relationship",
+        "respondent",
+        "text",
+        label=_("What is your relationship to the patient?"),
+        help_text=_("For example: mother, father, legal guardian, son, daughter or caregiver."),
+        staff_label=_("Relationship to the patient"),
+        when=intake_only_when(
+            "representative_relationship",
+            AskedWhen("completed_by", "not_equals", "self"),
+            _("someone else fills in the form for the patient"),
+        ),
+        max_length=100,
+    ),
+)
 
 _ABOUT = (
     Question(
@@ -89,6 +161,8 @@ _ABOUT = (
         "text",
         label=_("What is your first name?"),
         help_text=_("Your given name."),
+        label_for_other=_("What is the patient's first name?"),
+        help_for_other=_("The patient's given name, not yours."),
         staff_label=_("First name"),
         max_length=100,
     ),
@@ -98,6 +172,8 @@ _ABOUT = (
         "text",
         label=_("What is your last name?"),
         help_text=_("Your family name (surname)."),
+        label_for_other=_("What is the patient's last name?"),
+        help_for_other=_("The patient's family name (surname)."),
         staff_label=_("Last name"),
         max_length=100,
     ),
@@ -107,6 +183,8 @@ _ABOUT = (
         "date",
         label=_("What is your date of birth?"),
         help_text=_("Pick or type the day, month and year you were born."),
+        label_for_other=_("What is the patient's date of birth?"),
+        help_for_other=_("Pick or type the day, month and year the patient was born."),
         staff_label=_("Date of birth"),
         max_age=MAX_AGE_YEARS,
     ),
@@ -149,32 +227,6 @@ _ABOUT = (
         label=_("Which language should we use when we contact you?"),
         staff_label=_("Language"),
         choices=(("en", _("English")), ("es", _("Español"))),
-    ),
-    Question(
-        "completed_by",
-        "about",
-        "choice",
-        label=_("Who is filling in this form?"),
-        help_text=_(
-            "If you are filling in the form for someone else, "
-            "answer every question about the patient, not about yourself."
-        ),
-        staff_label=_("Completed by"),
-        choices=(
-            ("self", _("I am the patient")),
-            ("parent_guardian", _("A parent or guardian of the patient")),
-            ("carer", _("A caregiver for an adult who cannot make this decision alone")),
-        ),
-    ),
-    Question(
-        "representative_name",
-        "about",
-        "text",
-        label=_("What is your full name?"),
-        help_text=_("The name of the parent, guardian or caregiver filling in this form."),
-        staff_label=_("Representative"),
-        when=asked_when("representative_name", _("someone else fills in the form for the patient")),
-        max_length=100,
     ),
 )
 
@@ -773,6 +825,10 @@ _CONSENT = (
         "consent",
         "bool",
         label=_("I agree that the clinic may store and use my answers to arrange my care."),
+        label_for_other=_(
+            "I am the patient's parent or legal guardian, or I may decide about their care, "
+            "and I agree that the clinic may store and use these answers to arrange their care."
+        ),
         help_text=_("Our privacy notice explains how we keep your information safe."),
         staff_label=_("Privacy consent"),
         must_be_true=True,
@@ -796,6 +852,7 @@ _CONSENT = (
         "consent",
         "bool",
         label=_("My answers are true, as far as I know."),
+        label_for_other=_("These answers about the patient are true, as far as I know."),
         staff_label=_("Answers accurate"),
         must_be_true=True,
     ),
@@ -805,13 +862,19 @@ _CONSENT = (
         "text",
         label=_("Type your full name to sign."),
         help_text=_("This is your signature. We save it with the date and time you sign."),
+        label_for_other=_("Type your own full name to sign for the patient."),
+        help_for_other=_(
+            "You sign as the patient's parent, guardian or caregiver. "
+            "We save your signature with the date and time you sign."
+        ),
         staff_label=_("Signature"),
         max_length=200,
     ),
 )
 
 SECTIONS: tuple[Section, ...] = (
-    Section("about", _("About you"), _ABOUT),
+    Section("respondent", _("Who is filling in the form"), _RESPONDENT),
+    Section("about", _("About you"), _ABOUT, title_for_other=_("About the patient")),
     Section("pain", _("Your heel pain"), _PAIN),
     Section("red_flags", _("Other symptoms"), _RED_FLAGS),
     Section("needling", _("Needling safety"), _NEEDLING),
@@ -819,5 +882,10 @@ SECTIONS: tuple[Section, ...] = (
 )
 SECTIONS_BY_CODE: dict[str, Section] = {s.code: s for s in SECTIONS}
 QUESTIONS: dict[str, Question] = {q.code: q for s in SECTIONS for q in s.questions}
-SCREENED_SECTIONS: tuple[SectionCode, ...] = ("about", "pain", "red_flags", "needling")
-# In the `screen` command's mode (contact_required=False) only these `about` codes are required.
+SCREENED_SECTIONS: tuple[SectionCode, ...] = (
+    "respondent",
+    "about",
+    "pain",
+    "red_flags",
+    "needling",
+)

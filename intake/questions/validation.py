@@ -33,7 +33,10 @@ from .catalogue import (
     Question,
 )
 
-CONTACT_OPTIONAL_REQUIRED = frozenset({"date_of_birth", "completed_by"})
+# In the `screen` command's mode (contact_required=False) only these codes of the contact
+# sections are required (representative_name when its condition holds).
+CONTACT_SECTIONS = frozenset({"respondent", "about"})
+CONTACT_OPTIONAL_REQUIRED = frozenset({"date_of_birth", "completed_by", "representative_name"})
 
 # Error messages: plain language, shown to patients by the form and to staff by `screen`.
 MSG_REQUIRED = _("Please answer this question.")
@@ -69,7 +72,9 @@ _email_validator = EmailValidator()
 # a quoted local part, and a header cannot carry them.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Names are copied into emails and staff pages: one line of text, nothing a mail client links.
-_NAME_CODES = frozenset({"first_name", "last_name", "representative_name", "signature"})
+_NAME_CODES = frozenset(
+    {"first_name", "last_name", "representative_name", "representative_relationship", "signature"}
+)
 _WEB_ADDRESS = re.compile(r"(https?:|ftp:|www\.|://)", re.IGNORECASE)
 
 
@@ -215,7 +220,9 @@ _Step = tuple[Question, _Cleaner, bool]
 def _is_required(q: Question, contact_required: bool) -> bool:
     if not q.required:
         return False
-    return contact_required or q.section != "about" or q.code in CONTACT_OPTIONAL_REQUIRED
+    return (
+        contact_required or q.section not in CONTACT_SECTIONS or q.code in CONTACT_OPTIONAL_REQUIRED
+    )
 
 
 @lru_cache(maxsize=64)
@@ -245,8 +252,9 @@ def validate_answers(
     (neither checked nor copied), so a caller validating one form step or the `screen` command
     (which ignores `consent`) can pass the whole dict. A key that is no code of any section is
     an error under its own name, so a caller with extra keys of its own (the command's `as_of`)
-    removes them first. `contact_required=False` is the command's mode: in `about` only
-    date_of_birth, completed_by and (when its condition holds) representative_name are required.
+    removes them first. `contact_required=False` is the command's mode: in `respondent` and
+    `about` only date_of_birth, completed_by and (when its condition holds) representative_name
+    are required.
     The cleaned dict holds only valid answers, JSON-native (dates stay `YYYY-MM-DD`, text is
     stripped and an empty text is left out); it is meaningful only when errors is empty.
     """
@@ -271,7 +279,7 @@ def validate_answers(
             if depends_on not in cleaned:
                 continue
             if q.when.holds(cleaned[depends_on]):
-                if not answered:
+                if required and not answered:
                     errors[code] = [str(MSG_REQUIRED)]
             elif answered:
                 cleaned.pop(code, None)
