@@ -243,7 +243,6 @@ def save_later(request: HttpRequest) -> HttpResponse:
                 drafts.send_resume_link(
                     draft=draft,
                     email=str(cleaned["email"]),
-                    base_url=request.build_absolute_uri("/"),
                 )
             except Exception as exc:  # any mail failure: the patient is asked to try again
                 logger.warning(

@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from intake.models import Submission
 
-from ..booking import booking_block_reason, booking_path
+from ..booking import booking_block_reason, booking_path, manage_path
 from ..models import Consult
 
 register = template.Library()
@@ -66,14 +66,27 @@ def consult_panel(context: dict[str, Any], submission: Submission) -> dict[str, 
     }
 
 
-@register.inclusion_tag("consults/_book_offer_inner.html")
-def booking_offer(submission: Submission | None) -> dict[str, Any]:
-    """'Book your consult' for a patient who may book straight away (eligible, no consult yet)."""
+@register.simple_tag
+def booked_consult(submission: Submission | None) -> Consult | None:
+    """The consult a submission has booked and still has, for the patient's own pages."""
+    if submission is None:
+        return None
+    return Consult.objects.active().filter(submission=submission).first()
+
+
+@register.inclusion_tag("consults/_book_offer_inner.html", takes_context=True)
+def booking_offer(context: template.Context, submission: Submission | None) -> dict[str, Any]:
+    """On the confirmation page: the booked consult with its manage link (after a reload too),
+    or 'Book your consult' for a patient who may book straight away (eligible, no consult)."""
+    shared = {key: context.get(key) for key in ("clinic_name", "clinic_address", "clinic_phone")}
+    shared["clinic_directions"] = context.get("clinic_directions")
+    consult = booked_consult(submission)
+    if consult is not None:
+        return {**shared, "consult": consult, "manage_url": manage_path(consult), "url": None}
     if (
         submission is None
         or booking_block_reason(submission) is not None
         or submission.outcome != "eligible"
-        or Consult.objects.active().filter(submission=submission).exists()
     ):
         return {"url": None}
     return {"url": booking_path(submission)}

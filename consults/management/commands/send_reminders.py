@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from consults.booking import link, manage_path
+from clinic.links import absolute_url
+from consults.booking import manage_path
 from consults.emails import send_reminder
 from consults.models import Consult
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                 continue
             consult = Consult.objects.select_related("submission", "chiropractor").get(pk=pk)
             try:
-                send_reminder(consult, manage_url=link(manage_path(consult)))
+                send_reminder(consult, manage_url=absolute_url(manage_path(consult)))
             except Exception:
                 # Give the claim back so the next run tries again.
                 Consult.objects.filter(pk=pk).update(reminder_sent_at=None)

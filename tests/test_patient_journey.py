@@ -1,0 +1,182 @@
+"""The patient journey (issue #15): pages that stay true after a booking, one way to build
+emailed links, the clinic's address and what to bring, the favicon, compressed pages, and
+dates, times and numbers in the patient's own language."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+from icalendar import Calendar
+
+from clinic.links import absolute_url
+from consults.booking import book_consult, booking_path, manage_path, send_booking_invite
+from consults.models import Consult
+from intake import drafts
+from tests.scheduling import at, make_case, make_profile, next_monday
+
+pytestmark = pytest.mark.django_db
+
+OTHER_SITE = "http://127.0.0.1:8080"
+
+
+def slot_value(chiro: Any, starts_at: Any) -> str:
+    return f"{chiro.pk}|{starts_at.isoformat()}"
+
+
+def patient_with_submission(submission: Any) -> Client:
+    """A browser session that sent `submission` (the confirmation page reads the session)."""
+    client = Client()
+    session = client.session
+    drafts.remember_submission(session, submission)
+    session.save()
+    return client
+
+
+# 3. Pages that stay true ------------------------------------------------------------------
+
+
+def test_the_confirmation_page_shows_the_booked_time_after_a_reload() -> None:
+    chiro = make_profile()
+    submission = make_case()
+    client = patient_with_submission(submission)
+    before = client.get("/intake/done/").content.decode()
+    assert "Book your consult" in before and "contact you within 2 working days" in before
+    response = client.post(
+        booking_path(submission), {"slot": slot_value(chiro, at(next_monday(), 10))}
+    )
+    assert response.status_code == 302
+    consult = Consult.objects.get()
+    for _reload in range(2):
+        page = client.get("/intake/done/")
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert "You have booked:" in text and "10:00 AM" in text
+        assert manage_path(consult) in text
+        assert "Book your consult" not in text and "contact you within" not in text
+
+
+def test_a_used_booking_link_shows_the_booking_with_its_manage_link() -> None:
+    chiro = make_profile()
+    submission = make_case()
+    url = booking_path(submission)
+    Client().post(url, {"slot": slot_value(chiro, at(next_monday(), 10))})
+    consult = Consult.objects.get()
+    page = Client().get(url)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "You have booked:" in text and "does not work" not in text
+    assert manage_path(consult) in text
+
+
+def test_a_forged_or_spent_booking_link_still_says_it_does_not_work() -> None:
+    assert Client().get("/consult/book/forged:1abc:def/").status_code == 404
+    chiro = make_profile()
+    submission = make_case()
+    url = booking_path(submission)
+    Client().post(url, {"slot": slot_value(chiro, at(next_monday(), 10))})
+    Consult.objects.update(status=Consult.Status.CANCELLED, cancelled_at=timezone.now())
+    page = Client().get(url)
+    assert page.status_code == 404 and "This link does not work" in page.content.decode()
+
+
+# 5. One way to build links, and the clinic's place ----------------------------------------
+
+
+def test_every_emailed_link_follows_clinic_site_url(settings: Any) -> None:
+    settings.CLINIC_SITE_URL = OTHER_SITE
+    chiro = make_profile()
+    submission = make_case()
+    assert send_booking_invite(submission=submission, by=None)
+    book_consult(
+        submission=submission, chiropractor=chiro, starts_at=at(next_monday(), 10), by=None
+    )
+    booking_email, confirmation = mail.outbox
+    assert f"{OTHER_SITE}/consult/book/" in str(booking_email.body)
+    assert f"{OTHER_SITE}/consult/appointment/" in str(confirmation.body)
+    assert "127.0.0.1:8000" not in str(booking_email.body) + str(confirmation.body)
+
+
+def test_the_resume_link_follows_clinic_site_url_not_the_request_host(settings: Any) -> None:
+    settings.CLINIC_SITE_URL = OTHER_SITE
+    client = Client(HTTP_HOST="localhost")
+    client.post("/intake/about/", {"first_name": "Ana", "action": "later"})
+    response = client.post("/intake/later/", {"email": "ana.reyes@example.com"})
+    assert response.status_code == 302
+    assert f"{OTHER_SITE}/intake/resume/" in str(mail.outbox[-1].body)
+
+
+def test_absolute_url_refuses_a_path_without_its_slash(settings: Any) -> None:
+    settings.CLINIC_SITE_URL = OTHER_SITE + "/"
+    assert absolute_url("/x/") == f"{OTHER_SITE}/x/"
+    with pytest.raises(ValueError):
+        absolute_url("x/")
+
+
+def test_make_run_passes_the_port_to_the_site_url() -> None:
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    assert "CLINIC_SITE_URL ?= http://127.0.0.1:$(PORT)" in makefile
+
+
+def test_the_address_directions_and_what_to_bring_appear_on_pages_emails_and_the_invite(
+    settings: Any,
+) -> None:
+    settings.CLINIC_ADDRESS = "12 Elm Road\nRiverside, CA 92501"
+    settings.CLINIC_DIRECTIONS = "Ground floor, next to the bakery."
+    chiro = make_profile()
+    submission = make_case()
+    client = patient_with_submission(submission)
+    client.post(booking_path(submission), {"slot": slot_value(chiro, at(next_monday(), 10))})
+    consult = Consult.objects.get()
+    pages = [client.get("/intake/done/"), client.get(manage_path(consult))]
+    pages.append(Client().get(booking_path(make_case())))
+    for page in pages:
+        text = page.content.decode()
+        assert "12 Elm Road<br>Riverside, CA 92501" in text
+        assert "Ground floor, next to the bakery." in text
+        assert "The shoes you usually wear" in text and "A list of the medicines" in text
+    body = str(mail.outbox[-1].body)
+    assert "12 Elm Road\nRiverside, CA 92501" in body and "Any insoles" in body
+    ics = mail.outbox[-1].attachments[0][1]
+    event = Calendar.from_ical(ics).walk("VEVENT")[0]
+    assert str(event["location"]) == "Heel Pain Clinic, 12 Elm Road, Riverside, CA 92501"
+
+
+def test_the_privacy_page_gives_the_clinic_email_address(settings: Any) -> None:
+    settings.CLINIC_EMAIL = "privacy@clinic.example"
+    text = Client().get("/privacy/").content.decode()
+    assert 'href="mailto:privacy@clinic.example"' in text
+
+
+def test_favicon_ico_redirects_to_the_static_icon_and_pages_link_it() -> None:
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301
+    icon = Client().get(response["Location"])
+    assert icon.status_code == 200
+    assert b"".join(icon.streaming_content).startswith(b"\x00\x00\x01\x00")  # type: ignore[attr-defined]
+    assert 'rel="icon"' in Client().get("/").content.decode()
+
+
+def test_pages_are_gzipped_for_browsers_that_accept_it() -> None:
+    response = Client().get("/intake/about/", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    html = gzip.decompress(response.content).decode()
+    assert "<html" in html
+    assert len(response.content) < len(html) / 3
+    plain = Client().get("/intake/about/")
+    assert not plain.has_header("Content-Encoding")
+
+
+def test_brotli_is_installed_so_whitenoise_stores_br_copies() -> None:
+    import brotli  # noqa: F401
+    from whitenoise.compress import Compressor
+
+    assert Compressor(use_brotli=True).use_brotli
