@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from . import units
 from .questions import (
     QUESTIONS,
     SECTIONS_BY_CODE,
@@ -57,6 +58,8 @@ INPUT_MODES = {"int": "numeric", "decimal": "decimal"}
 
 
 def widget_for(q: Question) -> str:
+    if q.code in units.MEASURED:
+        return "measure"
     if q.kind == "int" and q.min_value == 0 and q.max_value == SCALE_MAX:
         return "scale"
     if q.kind == "bool":
@@ -178,6 +181,19 @@ class Field:
         self.autocomplete = shape.autocomplete
         ids = shape.hint_ids + ((f"{self.code}-error",) if errors else ())
         self.describedby = " ".join(ids)
+        self.measure: units.MeasureInputs | None = None
+
+    @property
+    def unit_field(self) -> str:
+        return units.UNIT_FIELD[self.code]
+
+    @property
+    def unit_choices(self) -> list[tuple[str, str, bool]]:
+        """(value, label, checked) of a measured question's unit radios."""
+        chosen = self.measure.unit if self.measure else units.default_unit(self.code)
+        return [
+            (value, str(label), value == chosen) for value, label in units.UNIT_CHOICES[self.code]
+        ]
 
     @property
     def html(self) -> SafeString:
@@ -249,7 +265,15 @@ class SectionForm:
             self.answers, screening_date=self.screening_date, sections=(self.section.code,)
         )
         self.cleaned_answers = cleaned
-        return {code: [str(message) for message in messages] for code, messages in errors.items()}
+        messages = {code: [str(message) for message in found] for code, found in errors.items()}
+        for code in units.MEASURED.intersection(messages):
+            # A number out of range is told in the unit the patient typed it in.
+            q, unit = QUESTIONS[code], units.chosen_unit(code, self._post())
+            if unit and isinstance(self.answers.get(code), (int, float)):
+                assert q.min_value is not None and q.max_value is not None
+                told = units.range_message(code, unit, q.min_value, q.max_value)
+                messages[code] = [told] if told else messages[code]
+        return messages
 
     @cached_property
     def questions(self) -> list[Field]:
@@ -266,7 +290,14 @@ class SectionForm:
                 items = stored if isinstance(stored, list) else [stored]
                 values = [posted_value(v) for v in items if v is not None]
                 errors = []
-            yield Field(q, values, errors)
+            field = Field(q, values, errors)
+            if q.code in units.MEASURED:
+                field.measure = (
+                    units.inputs_from_post(q.code, self._post())
+                    if self.is_bound
+                    else units.inputs_from_stored(q.code, self.stored.get(q.code))
+                )
+            yield field
 
     def error_fields(self) -> list[Field]:
         return [field for field in self.questions if field.errors]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from clinic import ratelimit
 from clinic.honeypot import honeypot
 
-from . import audit, drafts
+from . import audit, drafts, units
 from .models import Draft
 from .questions import SECTIONS_BY_CODE, display_value, validate_answers
 from .steps import SectionForm, form_for_section
@@ -151,12 +151,17 @@ def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(_step_url(next_slug))
 
 
+def _review_value(code: str, value: Any) -> str:
+    # Height and weight in both units: the patient may have typed either.
+    return units.describe(code, value) if code in units.MEASURED else display_value(code, value)
+
+
 def _answered_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
     """The review list: every screened section with each answer in plain words."""
     rows = []
     for section in SCREENED:
         items = [
-            (q.label, display_value(q.code, answers[q.code]) if q.code in answers else None)
+            (q.label, _review_value(q.code, answers[q.code]) if q.code in answers else None)
             for q in _questions(section)
             if q.code in answers or q.when is None
         ]

@@ -180,3 +180,174 @@ def test_brotli_is_installed_so_whitenoise_stores_br_copies() -> None:
     from whitenoise.compress import Compressor
 
     assert Compressor(use_brotli=True).use_brotli
+
+
+# 4. Formats people use ----------------------------------------------------------------------
+
+
+def spanish() -> Any:
+    from django.utils import translation
+
+    return translation.override("es")
+
+
+def pain_post(**extra: str) -> dict[str, Any]:
+    from tests.answers import make_answers
+    from tests.intake_steps import step_data
+
+    answers = make_answers()
+    answers.pop("height_cm", None)
+    answers.pop("weight_kg", None)
+    return step_data("pain", answers, **extra)
+
+
+def pain_answers(client: Client, **extra: str) -> tuple[Any, dict[str, Any]]:
+    """Post the pain step with `extra` fields; the draft's answers after it."""
+    from intake.models import Draft
+
+    response = client.post("/intake/pain/", pain_post(**extra))
+    draft = Draft.objects.order_by("-created_at").first()
+    return response, (draft.answers if draft else {})
+
+
+@pytest.mark.parametrize(
+    ("fields", "height"),
+    [
+        ({"height_unit": "ftin", "height_ft": "5", "height_in": "11.5"}, 181.6),
+        ({"height_unit": "ftin", "height_ft": "6", "height_in": "0"}, 182.9),
+        ({"height_unit": "ftin", "height_ft": "6", "height_in": ""}, 182.9),
+        ({"height_unit": "ftin", "height_ft": "", "height_in": "70"}, 177.8),
+        ({"height_unit": "cm", "height_cm": "172.5"}, 172.5),
+        ({"height_cm": "172.5"}, 172.5),  # no unit posted: centimeters, as before
+    ],
+)
+def test_height_in_feet_and_inches_or_centimeters_is_stored_in_cm(
+    fields: dict[str, str], height: float
+) -> None:
+    response, answers = pain_answers(Client(), **fields)
+    assert response.status_code == 302, response.content.decode()
+    assert answers["height_cm"] == height
+
+
+def test_250_pounds_is_stored_as_113_4_kg_and_kilograms_stay_kilograms() -> None:
+    _response, answers = pain_answers(Client(), weight_unit="lb", weight_lb="250")
+    assert answers["weight_kg"] == 113.4
+    _response, answers = pain_answers(Client(), weight_unit="kg", weight_kg="80")
+    assert answers["weight_kg"] == 80
+
+
+def test_spanish_accepts_comma_decimals_in_every_unit() -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="es")
+    fields = {"height_unit": "cm", "height_cm": "172,5", "weight_unit": "kg", "weight_kg": "72,5"}
+    _response, answers = pain_answers(client, **fields)
+    assert answers["height_cm"] == 172.5 and answers["weight_kg"] == 72.5
+    fields = {"height_unit": "ftin", "height_ft": "5", "height_in": "11,5"}
+    _response, answers = pain_answers(client, **fields)
+    assert answers["height_cm"] == 181.6
+
+
+def test_an_english_comma_is_refused_with_a_plain_example() -> None:
+    response, _answers = pain_answers(Client(), height_unit="cm", height_cm="72,5")
+    assert response.status_code == 200
+    assert "Please enter a number, like 7 or 7.5." in response.content.decode()
+
+
+def test_out_of_range_heights_and_weights_are_told_in_the_unit_typed() -> None:
+    response, _answers = pain_answers(
+        Client(),
+        height_unit="ftin",
+        height_ft="9",
+        height_in="0",
+        weight_unit="lb",
+        weight_lb="900",
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Please enter a height from 1 ft 8 in to 8 ft 2 in." in text
+    assert "Please enter a weight from 45 to 771 pounds." in text
+    response, _answers = pain_answers(Client(), height_unit="cm", height_cm="300")
+    assert "Please enter a number from 50 to 250." in response.content.decode()
+    response, _answers = pain_answers(Client(), height_unit="ftin", height_ft="five")
+    assert "Please enter a number, like 7 or 7.5." in response.content.decode()
+
+
+def test_the_form_shows_the_clinics_units_first_and_a_stored_height_in_them(settings: Any) -> None:
+    client = Client()
+    pain_answers(client, height_unit="cm", height_cm="181.6", weight_unit="kg", weight_kg="68")
+    page = client.get("/intake/pain/").content.decode()
+    assert 'id="id_height_cm_unit_ftin" value="ftin" checked' in page
+    assert 'name="height_ft" id="id_height_ft" value="5"' in page
+    assert 'name="height_in" id="id_height_in" value="11.5"' in page
+    assert 'name="weight_lb" id="id_weight_lb" value="149.9"' in page
+    settings.CLINIC_UNITS = "metric"
+    page = client.get("/intake/pain/").content.decode()
+    assert 'id="id_height_cm_unit_cm" value="cm" checked' in page
+
+
+def test_date_errors_use_the_patients_language_and_date_form() -> None:
+    from intake.questions import validate_answers
+    from tests.answers import SCREENING_DATE, make_answers
+
+    answers = make_answers(date_of_birth="2027-01-01")
+    _cleaned, errors = validate_answers(answers, screening_date=SCREENING_DATE, sections=("about",))
+    assert errors["date_of_birth"] == ["This date can't be later than Friday, November 20, 2026."]
+    with spanish():
+        _cleaned, errors = validate_answers(
+            answers, screening_date=SCREENING_DATE, sections=("about",)
+        )
+    assert "viernes 20 de noviembre de 2026" in errors["date_of_birth"][0]
+
+
+def test_an_unticked_consent_box_asks_for_a_tick() -> None:
+    from intake.questions import validate_answers
+    from tests.answers import SCREENING_DATE
+
+    _cleaned, errors = validate_answers({}, screening_date=SCREENING_DATE, sections=("consent",))
+    assert errors["consent_privacy"] == ["Please tick this box to go on."]
+    _cleaned, errors = validate_answers(
+        {"consent_privacy": False}, screening_date=SCREENING_DATE, sections=("consent",)
+    )
+    assert errors["consent_privacy"] == ["Please tick this box to go on."]
+
+
+def test_the_slot_picker_and_the_confirmations_use_one_time_format() -> None:
+    chiro = make_profile()
+    submission = make_case()
+    url = booking_path(submission)
+    picker = Client().get(url, {"day": next_monday().isoformat()}).content.decode()
+    assert "10:00 AM" in picker and ">10:00<" not in picker
+    Client().post(url, {"slot": slot_value(chiro, at(next_monday(), 10))})
+    consult = Consult.objects.get()
+    assert "10:00 AM" in Client().get(manage_path(consult)).content.decode()
+    assert "10:00 AM" in str(mail.outbox[-1].body)
+
+
+def test_spanish_pages_and_emails_write_dates_in_spanish_with_lowercase_months() -> None:
+    chiro = make_profile()
+    submission = make_case()
+    submission.language = "es"
+    submission.save()
+    url = booking_path(submission)
+    client = Client(HTTP_ACCEPT_LANGUAGE="es")
+    picker = client.get(url, {"day": next_monday().isoformat()}).content.decode()
+    with spanish():
+        from clinic.dates import long_day, short_day
+
+        day_button, heading = short_day(next_monday()), long_day(next_monday())
+    assert day_button in picker and heading in picker and "10:00" in picker and "AM" not in picker
+    assert day_button == day_button.lower()
+    client.post(url, {"slot": slot_value(chiro, at(next_monday(), 10))})
+    body = str(mail.outbox[-1].body)
+    assert "lunes" in body and " de " in body and ", 10:00" in body
+    months = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto")
+    months += ("septiembre", "octubre", "noviembre", "diciembre")
+    assert any(month in body for month in months)
+    assert not any(month.title() in body for month in months)
+
+
+def test_the_review_shows_height_and_weight_in_both_units() -> None:
+    from intake import units
+
+    assert units.describe("height_cm", 181.6) == "181.6 cm (5 ft 11.5 in)"
+    assert units.describe("weight_kg", 113.4) == "113.4 kg (250 lb)"
+    assert units.feet_inches(182.88) == (6, 0.0)

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
-from django.utils import dateformat, timezone
-from django.utils.translation import pgettext_lazy
+from django.utils import timezone
 
+from clinic import dates
 from intake.models import Submission
 
 from ..booking import booking_block_reason, booking_path, manage_path
@@ -16,26 +16,32 @@ from ..models import Consult
 
 register = template.Library()
 
-# Dates as people write them in each language: "Monday, November 30, 2026, 4:00 PM" in English,
-# "lunes 30 de noviembre de 2026, 16:00" in Spanish. The format strings are translated.
-DAY_FORMAT = pgettext_lazy("date format: weekday, day and month", "l, F j")
-DATE_FORMAT = pgettext_lazy("date format: weekday and full date", "l, F j, Y")
-WHEN_FORMAT = pgettext_lazy("date format: weekday, full date and time", "l, F j, Y, g:i A")
+# Dates as people write them in each language: the formats live in clinic/dates.py.
 
 
 @register.filter(expects_localtime=True)
 def long_day(value: Any) -> str:
-    return dateformat.format(value, str(DAY_FORMAT)) if value else ""
+    return dates.long_day(value or None)
 
 
 @register.filter(expects_localtime=True)
 def long_date(value: Any) -> str:
-    return dateformat.format(value, str(DATE_FORMAT)) if value else ""
+    return dates.long_date(value or None)
 
 
 @register.filter(expects_localtime=True)
 def when(value: Any) -> str:
-    return dateformat.format(value, str(WHEN_FORMAT)) if value else ""
+    return dates.when(value or None)
+
+
+@register.filter(expects_localtime=True)
+def short_day(value: Any) -> str:
+    return dates.short_day(value or None)
+
+
+@register.filter(expects_localtime=True)
+def clock(value: Any) -> str:
+    return dates.clock(value or None)
 
 
 @register.inclusion_tag("consults/_today_list.html", takes_context=True)
