@@ -33,6 +33,8 @@ from .questions import (
 YES_NO = (("true", _("Yes")), ("false", _("No")))
 # Pain scales (0 to 10) are shown as a row of large buttons; other numbers as text inputs.
 SCALE_MAX = 10
+# Choices whose labels are all at most this long (in English) sit side by side.
+SHORT_LABEL = 20
 
 
 def posted_value(value: object) -> str:
@@ -64,6 +66,8 @@ def widget_for(q: Question) -> str:
         return "scale"
     if q.kind == "bool":
         return "checkbox" if q.must_be_true else "yesno"
+    if q.kind == "choice" and max(len(str(label)) for _value, label in q.choices) <= SHORT_LABEL:
+        return "inline"  # short answers side by side: a phone shows them in a row or two
     if q.kind in ("choice", "multi"):
         return "radios" if q.kind == "choice" else "checkboxes"
     if q.kind == "text" and (q.max_length or 0) > 200:
@@ -117,7 +121,7 @@ def _choices(q: Question, widget: str) -> list[tuple[str, str]]:
 def shape_of(code: str, language: str | None) -> Shape:
     q = QUESTIONS[code]
     widget = widget_for(q)
-    is_group = widget in ("scale", "yesno", "radios", "checkboxes")
+    is_group = widget in ("scale", "yesno", "inline", "radios", "checkboxes")
     pattern = SCALE_OPTION if widget == "scale" else CHECK_OPTION
     kind = "checkbox" if widget == "checkboxes" else "radio"
     options = []
@@ -299,8 +303,26 @@ class SectionForm:
                 )
             yield field
 
+    @property
+    def main_questions(self) -> list[Field]:
+        return [field for field in self.questions if not _skippable(field.question)]
+
+    @property
+    def optional_questions(self) -> list[Field]:
+        """Questions the patient may skip: shown folded at the end of the step, one line on a
+        phone until opened (open when one of them has an error)."""
+        return [field for field in self.questions if _skippable(field.question)]
+
+    @property
+    def optional_open(self) -> bool:
+        return any(field.errors for field in self.optional_questions)
+
     def error_fields(self) -> list[Field]:
         return [field for field in self.questions if field.errors]
+
+
+def _skippable(q: Question) -> bool:
+    return not q.required and q.when is None and not q.must_be_true
 
 
 @cache

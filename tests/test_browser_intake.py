@@ -44,6 +44,9 @@ def fill_step(page: Any, section: str, answers: dict[str, Any]) -> None:
         if q.code not in answers:
             continue
         value = answers[q.code]
+        folded = page.locator(f"details:not([open]):has(#q-{q.code})")
+        if folded.count():
+            folded.locator("summary").click()  # skippable questions are folded: open them
         if q.kind in ("bool", "choice") or is_scale(q):
             if q.must_be_true:
                 page.check(f"#id_{q.code}")
@@ -53,6 +56,8 @@ def fill_step(page: Any, section: str, answers: dict[str, Any]) -> None:
             for item in value:
                 page.check(f"#id_{q.code}_{option_index(q, item)}")
         else:
+            if q.code in ("height_cm", "weight_kg"):
+                page.check(f"#id_{q.code}_unit_{q.code[-2:]}")  # type in the metric unit
             page.fill(f"#id_{q.code}", str(value))
 
 

@@ -362,3 +362,27 @@ def test_the_review_shows_height_and_weight_in_both_units() -> None:
     assert units.describe("height_cm", 181.6) == "181.6 cm (5 ft 11.5 in)"
     assert units.describe("weight_kg", 113.4) == "113.4 kg (250 lb)"
     assert units.feet_inches(182.88) == (6, 0.0)
+
+
+# 6. Shorter on a phone: the page weight ----------------------------------------------------
+
+
+def test_a_step_page_with_its_css_and_script_weighs_under_100_kb_as_served() -> None:
+    """The pain step (the longest) as a phone downloads it: the HTML gzipped by Django, each
+    stylesheet and script brotli-compressed as whitenoise serves them once collected."""
+    import re
+
+    import brotli
+    from django.contrib.staticfiles import finders
+
+    response = Client().get("/intake/pain/", HTTP_ACCEPT_ENCODING="gzip")
+    total = len(response.content)
+    html = gzip.decompress(response.content).decode()
+    assets = re.findall(r'(?:href|src)="/static/([^"]+\.(?:css|js|svg|ico))"', html)
+    assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
+    for asset in assets:
+        path = finders.find(asset)
+        assert path, asset
+        with open(str(path), "rb") as f:
+            total += len(brotli.compress(f.read()))
+    assert total < 100 * 1024, total
