@@ -20,10 +20,11 @@ SCREENED = ("about", "pain", "red_flags", "needling")
 
 
 @pytest.fixture(autouse=True)
-def _http_cookies(settings: Any, transactional_db: None) -> None:
+def _http_cookies(settings: Any, transactional_db: None, live_server: Any) -> None:
     # The live server speaks plain http; secure-only cookies would never come back.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    settings.CLINIC_SITE_URL = live_server.url  # emailed links point at the live server
 
 
 def option_index(question: Question, value: Any) -> int:
@@ -171,6 +172,7 @@ def test_leaving_after_step_two_and_resuming_from_the_emailed_link_on_another_de
 
     other = browser.new_context(viewport={"width": 390, "height": 844})
     phone = other.new_page()
+    assert link.startswith(live_server.url)  # emailed links follow CLINIC_SITE_URL
     phone.goto(link)
     assert_no_axe_violations(phone)
     next_step(phone, "Continue my form")

@@ -45,8 +45,9 @@ def test_each_step_fits_in_four_phone_screens_and_the_review_in_five_before_cons
         fill_step(page, section, answers)
         counts[section] = screens(page)
         heights[section] = page.evaluate(
-            "Object.fromEntries([...document.querySelectorAll('.question, details, header, footer')]"
-            ".map(e => [e.id || e.tagName, Math.round(e.getBoundingClientRect().height)]))"
+            "Object.fromEntries([...document.querySelectorAll("
+            "'.question, details, header, footer')].map("
+            "e => [e.id || e.tagName, Math.round(e.getBoundingClientRect().height)]))"
         )
         page.screenshot(path=str(artifacts_dir / f"journey-{section}.png"), full_page=True)
         assert_no_axe_violations(page)
