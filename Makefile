@@ -13,6 +13,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	touch $@
 
 run: export DJANGO_DEBUG := 1
+# Emailed links (booking, cancel, move, resume) point at the address runserver really listens on.
+run: export CLINIC_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -16,4 +16,7 @@ def clinic(request: HttpRequest) -> dict[str, object]:
         "emergency_number": number,
         # A tel: target holds digits and a leading + only.
         "emergency_tel": "tel:" + "".join(c for c in number if c.isdigit() or c == "+"),
+        "clinic_email": settings.CLINIC_EMAIL,
+        "clinic_address": settings.CLINIC_ADDRESS,
+        "clinic_directions": settings.CLINIC_DIRECTIONS,
     }

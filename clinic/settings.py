@@ -60,6 +60,21 @@ CLINIC_NAME = env("CLINIC_NAME", "Heel Pain Clinic")
 CLINIC_PHONE = env("CLINIC_PHONE", "(555) 010-0000")
 # The emergency number every page, email and advice text gives (the texts are written with 911).
 CLINIC_EMERGENCY_NUMBER = env("CLINIC_EMERGENCY_NUMBER", "911")
+# Where patients come, shown on the booking pages, in the emails and in the calendar invitation:
+# the address as lines of plain text ("\n" or "|" between lines), one line on how to get there,
+# and the address patients may write to (the privacy page names it for requests about data).
+CLINIC_ADDRESS = env("CLINIC_ADDRESS", "100 Main Street|Suite 200|Springfield, IL 62701").replace(
+    "|", "\n"
+)
+CLINIC_DIRECTIONS = env(
+    "CLINIC_DIRECTIONS", "Second floor, above the pharmacy. Free parking behind the building."
+)
+CLINIC_EMAIL = env("CLINIC_EMAIL", "hello@example.com")
+# Units the questionnaire offers first for height and weight: "us" (feet and inches, pounds)
+# or "metric" (centimeters, kilograms). Patients can switch; answers are stored in cm and kg.
+CLINIC_UNITS = env("CLINIC_UNITS", "us")
+if CLINIC_UNITS not in ("us", "metric"):
+    raise ImproperlyConfigured('CLINIC_UNITS must be "us" or "metric".')
 # Appointment email subjects and calendar titles name the clinic only when it chooses so: a
 # specialist clinic's name on a lock screen says something about the patient.
 CLINIC_NAME_IN_SUBJECTS = env_bool("CLINIC_NAME_IN_SUBJECTS", False)
@@ -93,6 +108,10 @@ MIDDLEWARE = [
     "clinic.middleware.RequestIdMiddleware",
     "clinic.middleware.ProxyClientIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above every middleware that makes or changes a body, so it compresses the finished page.
+    # Whitenoise's precompressed static files already carry Content-Encoding and pass through.
+    # Against BREACH, Django masks the CSRF token afresh per response and pads the gzip stream.
+    "django.middleware.gzip.GZipMiddleware",
     "clinic.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -276,6 +295,7 @@ INTAKE_MINIMUM_AGE = env_int("INTAKE_MINIMUM_AGE", 5)
 
 # Consult booking: the site address used in emailed links, how long before a consult patients may
 # still cancel or move it, how long a booking link lasts, and when the reminder goes out.
+# Every emailed link is built on CLINIC_SITE_URL by clinic/links.py (`make run` sets it from PORT).
 CLINIC_SITE_URL = env("CLINIC_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CLINIC_CANCEL_CUTOFF_HOURS = env_int("CLINIC_CANCEL_CUTOFF_HOURS", 24)
 CLINIC_BOOKING_LINK_DAYS = env_int("CLINIC_BOOKING_LINK_DAYS", 14)

@@ -20,6 +20,7 @@ from . import views
 urlpatterns = [
     path("", include((intake_urls.urlpatterns, "intake"))),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "staff/login/",
         auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm),

@@ -1,4 +1,4 @@
-"""Project-wide pages: the health check and the error pages (400, 403, 404, 500, 503)."""
+"""Project-wide pages: the health check, the favicon and the error pages (400 to 503)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.utils import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from outbox.sending import oldest_ready_task_age
 
@@ -32,6 +34,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
     if waited is not None and waited > timedelta(seconds=settings.CLINIC_TASKS_MAX_WAIT_SECONDS):
         return HttpResponse("tasks waiting", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static file."""
+    return redirect(static("img/favicon.ico"), permanent=True)
 
 
 def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:

@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinic.links import absolute_url
 from intake import audit, workflow
 from intake.models import FINAL_STATUSES, Outcome, Submission, User
 
@@ -84,8 +85,21 @@ def booking_token(submission: Submission) -> str:
     return signing.dumps(payload, salt=BOOKING_SALT, compress=True)
 
 
-def submission_from_booking_token(token: str) -> Submission | None:
-    """The submission a booking link is for, or None when it is forged, expired or used."""
+@dataclass(frozen=True)
+class BookingLink:
+    """What a booking link leads to: the case, and the consult it booked once it has been used."""
+
+    submission: Submission
+    booked: Consult | None = None
+
+
+def read_booking_token(token: str) -> BookingLink | None:
+    """The case a booking link is for, or None when it is forged, expired or spent.
+
+    A link used for a consult that is still booked comes back with that consult: the patient
+    who opens it again sees the booking, not an error. Once that consult is cancelled or moved
+    to another, the link is spent: staff send a new one.
+    """
     try:
         data = signing.loads(
             token, salt=BOOKING_SALT, max_age=timedelta(days=settings.CLINIC_BOOKING_LINK_DAYS)
@@ -96,14 +110,19 @@ def submission_from_booking_token(token: str) -> Submission | None:
         return None
     if booking_block_reason(submission) is not None:
         return None
-    consults = submission.consults.aggregate(
-        made=Count("pk"), active=Count("pk", filter=Q(status=Consult.Status.ACTIVE))
-    )
-    unused = consults["made"] == issued_with
-    # Used for the consult that is still booked: a repeated click is shown that booking.
-    just_used = consults["made"] == issued_with + 1 and consults["active"] == 1
-    # Once that consult is cancelled or moved to another, the link is spent: staff send a new one.
-    return submission if unused or just_used else None
+    made = submission.consults.count()
+    if made == issued_with:
+        return BookingLink(submission)
+    active = list(Consult.objects.active().filter(submission=submission)[:2])
+    if made == issued_with + 1 and len(active) == 1:
+        return BookingLink(submission, booked=active[0])
+    return None
+
+
+def submission_from_booking_token(token: str) -> Submission | None:
+    """The submission a booking link is for (unused, or used for the consult still booked)."""
+    state = read_booking_token(token)
+    return state.submission if state is not None else None
 
 
 def manage_token(consult: Consult) -> str:
@@ -121,10 +140,6 @@ def consult_from_manage_token(token: str) -> Consult | None:
     except (signing.BadSignature, KeyError, TypeError, Consult.DoesNotExist):
         return None
     return consult
-
-
-def link(path: str) -> str:
-    return f"{settings.CLINIC_SITE_URL}{path}"
 
 
 # Workflows ---------------------------------------------------------------------------------
@@ -172,7 +187,7 @@ def book_consult(
                 chiropractor=chiropractor.pk,
                 kind=kind,
             )
-            emails.send_confirmation(consult, manage_url=link(manage_path(consult)))
+            emails.send_confirmation(consult, manage_url=absolute_url(manage_path(consult)))
     except IntegrityError:
         # Either the slot went to someone else, or this submission was booked a moment ago
         # (two clicks racing): show that booking rather than an error.
@@ -214,7 +229,7 @@ def reschedule_consult(
             )
             consult.refresh_from_db()
             emails.send_rescheduled(
-                consult, previous=previous, manage_url=link(manage_path(consult))
+                consult, previous=previous, manage_url=absolute_url(manage_path(consult))
             )
             if by is None:
                 emails.send_clinic_notice(consult, cancelled=False, staff_url=staff_link(consult))
@@ -258,14 +273,14 @@ def send_booking_invite(
         return False
     # Queued with its audit entry in one transaction; the worker sends it (docs/tasks.md).
     with transaction.atomic():
-        emails.send_booking_link(submission, url=link(booking_path(submission)))
+        emails.send_booking_link(submission, url=absolute_url(booking_path(submission)))
         if audit_entry:
             audit.record(audit.SENT_BOOKING_LINK, actor=by, submission=submission)
     return True
 
 
 def staff_link(consult: Consult) -> str:
-    return link(reverse("staff:submission", args=[consult.submission.reference]))
+    return absolute_url(reverse("staff:submission", args=[consult.submission.reference]))
 
 
 def booking_path(submission: Submission) -> str:

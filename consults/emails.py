@@ -40,7 +40,7 @@ def calendar_invitation(consult: Consult, *, method: str) -> bytes:
     event.add("dtstart", consult.starts_at.astimezone(zone))
     event.add("dtend", consult.ends_at.astimezone(zone))
     event.add("summary", _subject(_("Appointment"), _("Appointment at %(clinic)s")))
-    event.add("location", vText(settings.CLINIC_NAME))
+    event.add("location", vText(clinic_location()))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
     organizer.params["cn"] = vText(settings.CLINIC_NAME)
@@ -51,6 +51,12 @@ def calendar_invitation(consult: Consult, *, method: str) -> bytes:
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def clinic_location() -> str:
+    """The clinic's name and address on one line, as calendars show a LOCATION."""
+    lines = [settings.CLINIC_NAME, *settings.CLINIC_ADDRESS.splitlines()]
+    return ", ".join(line.strip() for line in lines if line.strip())
 
 
 def _subject(plain: str, with_name: str) -> str:
@@ -65,6 +71,9 @@ def _context(submission: Submission, **extra: Any) -> dict[str, Any]:
     return {
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
+        "clinic_email": settings.CLINIC_EMAIL,
+        "clinic_address": settings.CLINIC_ADDRESS,
+        "clinic_directions": settings.CLINIC_DIRECTIONS,
         "cutoff_hours": settings.CLINIC_CANCEL_CUTOFF_HOURS,
         **extra,
     }

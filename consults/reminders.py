@@ -8,10 +8,11 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.links import absolute_url
 from outbox.models import Message
 
 from . import emails
-from .booking import link, manage_path
+from .booking import manage_path
 from .models import Consult
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ def queue_due_reminders(now: datetime | None = None) -> list[Message]:
             if not claimed:
                 continue
             consult = Consult.objects.select_related("submission", "chiropractor").get(pk=pk)
-            queued.append(emails.send_reminder(consult, manage_url=link(manage_path(consult))))
+            queued.append(
+                emails.send_reminder(consult, manage_url=absolute_url(manage_path(consult)))
+            )
         logger.info("reminder queued for consult %s", pk)
     return queued

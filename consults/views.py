@@ -21,9 +21,9 @@ from .booking import (
     book_consult,
     cancel_consult,
     consult_from_manage_token,
-    manage_token,
+    manage_path,
+    read_booking_token,
     reschedule_consult,
-    submission_from_booking_token,
 )
 from .forms import PatientCancelForm, parse_slot
 from .models import Chiropractor, Consult
@@ -33,8 +33,21 @@ REPEATED_CLICK_WINDOW = timedelta(minutes=10)
 
 
 def link_invalid(request: HttpRequest) -> HttpResponse:
-    # One page for forged, expired and used links: it says nothing about which.
+    # One page for forged, expired and spent links: it says nothing about which.
     return render(request, "consults/link_invalid.html", status=404)
+
+
+def link_used(request: HttpRequest, consult: Consult, *, status: int = 200) -> HttpResponse:
+    """A booking link opened again after it booked a consult that still stands: the booking."""
+    return render(
+        request,
+        "consults/link_used.html",
+        {
+            "consult": consult,
+            "manage_url": manage_path(consult) if consult.ends_at > timezone.now() else None,
+        },
+        status=status,
+    )
 
 
 def _days_with_slots(
@@ -95,17 +108,18 @@ def _bookable_chiropractors() -> list[Chiropractor]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, token: str) -> HttpResponse:
-    submission = submission_from_booking_token(token)
-    if submission is None:
+    state = read_booking_token(token)
+    if state is None:
         return link_invalid(request)
-    existing = Consult.objects.active().filter(submission=submission).first()
+    existing = state.booked or Consult.objects.active().filter(submission=state.submission).first()
     if existing is not None:
         if request.method == "POST" and _repeated_click(request, existing):
             # A second click on the same time: show the booking the first click made.
-            return redirect("consults:manage", token=manage_token(existing))
-        return link_invalid(request)  # the link has been used
+            return redirect(manage_path(existing))
+        # The link has been used (or staff booked meanwhile): say what is booked.
+        return link_used(request, existing, status=409 if request.method == "POST" else 200)
     if request.method == "POST":
-        return _book_post(request, token, submission)
+        return _book_post(request, token, state.submission)
     return _slot_page(
         request,
         template="consults/book.html",
@@ -117,8 +131,8 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
 def _repeated_click(request: HttpRequest, consult: Consult) -> bool:
     """A post of the very slot this link booked, moments ago: a double click, not a reuse.
 
-    Anything else on a used link gets the same page as a forged one, so a booking link found
-    later (a forwarded email, an old log) never leads to the patient's manage link.
+    Anything else on a used link shows what was booked, with the manage link: the booking link
+    went to the same inbox as the manage link, so it reveals nothing the inbox does not hold.
     """
     parsed = parse_slot(request.POST.get("slot", ""))
     return (
@@ -164,9 +178,7 @@ def _book_post(request: HttpRequest, token: str, submission: Submission) -> Http
 
 
 def _manage_url(consult: Consult) -> str:
-    from django.urls import reverse
-
-    return reverse("consults:manage", args=[manage_token(consult)])
+    return manage_path(consult)
 
 
 @login_not_required

@@ -15,9 +15,11 @@ from django.core import signing
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from clinic.links import absolute_url
 from outbox.models import Message
 from outbox.sending import enqueue, key_digest
 from screening import Result
@@ -170,13 +172,13 @@ def resume_draft(*, token: str, session: SessionBase) -> Draft | None:
 
 
 @transaction.atomic
-def send_resume_link(*, draft: Draft, email: str, base_url: str) -> None:
+def send_resume_link(*, draft: Draft, email: str) -> None:
     """Email a fresh resume link to `email` (queued; the worker sends it). The email says
     nothing about health."""
     draft.email = email
     draft.save(update_fields=["email", "updated_at"])
     token = make_resume_token(draft)
-    link = base_url.rstrip("/") + f"/intake/resume/{token}/"
+    link = absolute_url(reverse("intake:resume", args=[token]))
     with translation.override(draft.language):
         context = {"clinic_phone": settings.CLINIC_PHONE, "link": link, "days": RESUME_MAX_AGE.days}
         # No clinic name: the default one ("Heel Pain Clinic") would itself say something.

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from . import units
 from .questions import (
     QUESTIONS,
     SECTIONS_BY_CODE,
@@ -32,6 +33,8 @@ from .questions import (
 YES_NO = (("true", _("Yes")), ("false", _("No")))
 # Pain scales (0 to 10) are shown as a row of large buttons; other numbers as text inputs.
 SCALE_MAX = 10
+# Choices whose labels are all at most this long (in English) sit side by side.
+SHORT_LABEL = 20
 
 
 def posted_value(value: object) -> str:
@@ -57,10 +60,14 @@ INPUT_MODES = {"int": "numeric", "decimal": "decimal"}
 
 
 def widget_for(q: Question) -> str:
+    if q.code in units.MEASURED:
+        return "measure"
     if q.kind == "int" and q.min_value == 0 and q.max_value == SCALE_MAX:
         return "scale"
     if q.kind == "bool":
         return "checkbox" if q.must_be_true else "yesno"
+    if q.kind == "choice" and max(len(str(label)) for _value, label in q.choices) <= SHORT_LABEL:
+        return "inline"  # short answers side by side: a phone shows them in a row or two
     if q.kind in ("choice", "multi"):
         return "radios" if q.kind == "choice" else "checkboxes"
     if q.kind == "text" and (q.max_length or 0) > 200:
@@ -120,7 +127,7 @@ def respondent_is_other(answers: Mapping[str, Any]) -> bool:
 def shape_of(code: str, language: str | None, other: bool = False) -> Shape:
     q = QUESTIONS[code]
     widget = widget_for(q)
-    is_group = widget in ("scale", "yesno", "radios", "checkboxes")
+    is_group = widget in ("scale", "yesno", "inline", "radios", "checkboxes")
     pattern = SCALE_OPTION if widget == "scale" else CHECK_OPTION
     kind = "checkbox" if widget == "checkboxes" else "radio"
     options = []
@@ -191,6 +198,19 @@ class Field:
         self.autocomplete = shape.autocomplete
         ids = shape.hint_ids + ((f"{self.code}-error",) if errors else ())
         self.describedby = " ".join(ids)
+        self.measure: units.MeasureInputs | None = None
+
+    @property
+    def unit_field(self) -> str:
+        return units.UNIT_FIELD[self.code]
+
+    @property
+    def unit_choices(self) -> list[tuple[str, str, bool]]:
+        """(value, label, checked) of a measured question's unit radios."""
+        chosen = self.measure.unit if self.measure else units.default_unit(self.code)
+        return [
+            (value, str(label), value == chosen) for value, label in units.UNIT_CHOICES[self.code]
+        ]
 
     @property
     def html(self) -> SafeString:
@@ -262,7 +282,15 @@ class SectionForm:
             self.answers, screening_date=self.screening_date, sections=(self.section.code,)
         )
         self.cleaned_answers = cleaned
-        return {code: [str(message) for message in messages] for code, messages in errors.items()}
+        messages = {code: [str(message) for message in found] for code, found in errors.items()}
+        for code in units.MEASURED.intersection(messages):
+            # A number out of range is told in the unit the patient typed it in.
+            q, unit = QUESTIONS[code], units.chosen_unit(code, self._post())
+            if unit and isinstance(self.answers.get(code), (int, float)):
+                assert q.min_value is not None and q.max_value is not None
+                told = units.range_message(code, unit, q.min_value, q.max_value)
+                messages[code] = [told] if told else messages[code]
+        return messages
 
     @cached_property
     def respondent_is_other(self) -> bool:
@@ -287,10 +315,35 @@ class SectionForm:
                 items = stored if isinstance(stored, list) else [stored]
                 values = [posted_value(v) for v in items if v is not None]
                 errors = []
-            yield Field(q, values, errors, other=self.respondent_is_other)
+            field = Field(q, values, errors, other=self.respondent_is_other)
+            if q.code in units.MEASURED:
+                field.measure = (
+                    units.inputs_from_post(q.code, self._post())
+                    if self.is_bound
+                    else units.inputs_from_stored(q.code, self.stored.get(q.code))
+                )
+            yield field
+
+    @property
+    def main_questions(self) -> list[Field]:
+        return [field for field in self.questions if not _skippable(field.question)]
+
+    @property
+    def optional_questions(self) -> list[Field]:
+        """Questions the patient may skip: shown folded at the end of the step, one line on a
+        phone until opened (open when one of them has an error)."""
+        return [field for field in self.questions if _skippable(field.question)]
+
+    @property
+    def optional_open(self) -> bool:
+        return any(field.errors for field in self.optional_questions)
 
     def error_fields(self) -> list[Field]:
         return [field for field in self.questions if field.errors]
+
+
+def _skippable(q: Question) -> bool:
+    return not q.required and q.when is None and not q.must_be_true
 
 
 @cache

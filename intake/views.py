@@ -22,7 +22,7 @@ from clinic import ratelimit
 from clinic.honeypot import honeypot
 from screening import age_on
 
-from . import audit, drafts, urgent
+from . import audit, drafts, units, urgent
 from .models import Draft
 from .questions import SECTIONS_BY_CODE, display_value, parse_date, validate_answers
 from .steps import SectionForm, form_for_section, respondent_is_other
@@ -181,6 +181,11 @@ def intake_step(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(_step_url(next_slug))
 
 
+def _review_value(code: str, value: Any) -> str:
+    # Height and weight in both units: the patient may have typed either.
+    return units.describe(code, value) if code in units.MEASURED else display_value(code, value)
+
+
 def _answered_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
     """The review list: every screened section with each answer in plain words."""
     other = respondent_is_other(answers)
@@ -189,7 +194,7 @@ def _answered_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
         items = [
             (
                 q.label_for(other),
-                display_value(q.code, answers[q.code]) if q.code in answers else None,
+                _review_value(q.code, answers[q.code]) if q.code in answers else None,
             )
             for q in _questions(section)
             if q.code in answers or q.when is None
@@ -355,7 +360,6 @@ def save_later(request: HttpRequest) -> HttpResponse:
                 drafts.send_resume_link(
                     draft=draft,
                     email=str(cleaned["email"]),
-                    base_url=request.build_absolute_uri("/"),
                 )
             except Exception as exc:  # any mail failure: the patient is asked to try again
                 logger.warning(

@@ -496,9 +496,14 @@ def test_an_eligible_patient_books_through_the_link(client) -> None:
     consult = Consult.objects.get()
     assert consult.booked_by is None and consult.submission == submission
     assert client.get(response["Location"]).status_code == 200
-    # The link has been used: it now says nothing more.
+    # The link has been used: opened again it shows the booking and where to manage it.
     used = client.get(url)
-    assert used.status_code == 404 and "This link does not work" in used.content.decode()
+    assert used.status_code == 200 and "You have booked:" in used.content.decode()
+    assert manage_path(consult) in used.content.decode()
+    # Once that consult is cancelled, the spent link says only that it does not work.
+    Client().post(f"{manage_path(consult)}cancel/")
+    spent = client.get(url)
+    assert spent.status_code == 404 and "This link does not work" in spent.content.decode()
 
 
 @pytest.mark.usefixtures("unreachable_mail_server")

@@ -20,10 +20,11 @@ SCREENED = ("respondent", "about", "pain", "red_flags", "needling")
 
 
 @pytest.fixture(autouse=True)
-def _http_cookies(settings: Any, transactional_db: None) -> None:
+def _http_cookies(settings: Any, transactional_db: None, live_server: Any) -> None:
     # The live server speaks plain http; secure-only cookies would never come back.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    settings.CLINIC_SITE_URL = live_server.url  # emailed links point at the live server
 
 
 def option_index(question: Question, value: Any) -> int:
@@ -44,6 +45,9 @@ def fill_step(page: Any, section: str, answers: dict[str, Any]) -> None:
         if q.code not in answers:
             continue
         value = answers[q.code]
+        folded = page.locator(f"details:not([open]):has(#q-{q.code})")
+        if folded.count():
+            folded.locator("summary").click()  # skippable questions are folded: open them
         if q.kind in ("bool", "choice") or is_scale(q):
             if q.must_be_true:
                 page.check(f"#id_{q.code}")
@@ -53,6 +57,8 @@ def fill_step(page: Any, section: str, answers: dict[str, Any]) -> None:
             for item in value:
                 page.check(f"#id_{q.code}_{option_index(q, item)}")
         else:
+            if q.code in ("height_cm", "weight_kg"):
+                page.check(f"#id_{q.code}_unit_{q.code[-2:]}")  # type in the metric unit
             page.fill(f"#id_{q.code}", str(value))
 
 
@@ -176,6 +182,7 @@ def test_leaving_after_step_two_and_resuming_from_the_emailed_link_on_another_de
 
     other = browser.new_context(viewport={"width": 390, "height": 844})
     phone = other.new_page()
+    assert link.startswith(live_server.url)  # emailed links follow CLINIC_SITE_URL
     phone.goto(link)
     assert_no_axe_violations(phone)
     next_step(phone, "Continue my form")

@@ -193,25 +193,27 @@ def test_consult_emails_greet_without_the_patients_own_words() -> None:
 # 7. Patient links: spent links, manage link expiry, no token in any log line
 
 
-def test_a_post_with_any_body_on_a_used_booking_link_gets_the_friendly_page() -> None:
+def test_a_post_with_any_body_on_a_used_booking_link_shows_what_was_booked() -> None:
     chiro = make_profile()
     submission = make_case()
     url = booking_path(submission)
     assert Client().post(url, {"slot": slot_value(chiro, at(next_monday(), 10))}).status_code == 302
     for body in ({}, {"slot": "x"}, {"slot": slot_value(chiro, at(next_monday(), 11))}):
         response = Client().post(url, body)
-        assert response.status_code == 404, body
-        assert "This link does not work" in response.content.decode()
+        assert response.status_code == 409, body
+        assert "You have booked:" in response.content.decode()
+    assert Consult.objects.count() == 1
 
 
-def test_a_late_second_click_on_a_used_booking_link_gets_the_friendly_page() -> None:
+def test_a_late_second_click_on_a_used_booking_link_shows_the_booking() -> None:
     chiro = make_profile()
     submission = make_case()
     url = booking_path(submission)
     value = slot_value(chiro, at(next_monday(), 10))
     assert Client().post(url, {"slot": value}).status_code == 302
     Consult.objects.update(booked_at=timezone.now() - timedelta(hours=1))
-    assert Client().post(url, {"slot": value}).status_code == 404
+    response = Client().post(url, {"slot": value})
+    assert response.status_code == 409 and "You have booked:" in response.content.decode()
 
 
 def test_a_manage_link_stops_working_once_the_consult_has_passed() -> None:
@@ -245,7 +247,7 @@ def test_a_used_booking_links_token_never_reaches_the_log(console_log: io.String
     submission = make_case()
     token = booking_token(submission)
     Client().post(f"/consult/book/{token}/", {"slot": slot_value(chiro, at(next_monday(), 10))})
-    Consult.objects.update(booked_at=timezone.now() - timedelta(hours=1))
+    Consult.objects.update(status=Consult.Status.CANCELLED, cancelled_at=timezone.now())
     assert Client().get(f"/consult/book/{token}/").status_code == 404
     output = console_log.getvalue()
     assert "Not Found: /consult/book/[token]/" in output

@@ -6,36 +6,42 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
-from django.utils import dateformat, timezone
-from django.utils.translation import pgettext_lazy
+from django.utils import timezone
 
+from clinic import dates
 from intake.models import Submission
 
-from ..booking import booking_block_reason, booking_path
+from ..booking import booking_block_reason, booking_path, manage_path
 from ..models import Consult
 
 register = template.Library()
 
-# Dates as people write them in each language: "Monday, November 30, 2026, 4:00 PM" in English,
-# "lunes 30 de noviembre de 2026, 16:00" in Spanish. The format strings are translated.
-DAY_FORMAT = pgettext_lazy("date format: weekday, day and month", "l, F j")
-DATE_FORMAT = pgettext_lazy("date format: weekday and full date", "l, F j, Y")
-WHEN_FORMAT = pgettext_lazy("date format: weekday, full date and time", "l, F j, Y, g:i A")
+# Dates as people write them in each language: the formats live in clinic/dates.py.
 
 
 @register.filter(expects_localtime=True)
 def long_day(value: Any) -> str:
-    return dateformat.format(value, str(DAY_FORMAT)) if value else ""
+    return dates.long_day(value or None)
 
 
 @register.filter(expects_localtime=True)
 def long_date(value: Any) -> str:
-    return dateformat.format(value, str(DATE_FORMAT)) if value else ""
+    return dates.long_date(value or None)
 
 
 @register.filter(expects_localtime=True)
 def when(value: Any) -> str:
-    return dateformat.format(value, str(WHEN_FORMAT)) if value else ""
+    return dates.when(value or None)
+
+
+@register.filter(expects_localtime=True)
+def short_day(value: Any) -> str:
+    return dates.short_day(value or None)
+
+
+@register.filter(expects_localtime=True)
+def clock(value: Any) -> str:
+    return dates.clock(value or None)
 
 
 @register.inclusion_tag("consults/_today_list.html", takes_context=True)
@@ -66,14 +72,27 @@ def consult_panel(context: dict[str, Any], submission: Submission) -> dict[str, 
     }
 
 
-@register.inclusion_tag("consults/_book_offer_inner.html")
-def booking_offer(submission: Submission | None) -> dict[str, Any]:
-    """'Book your consult' for a patient who may book straight away (eligible, no consult yet)."""
+@register.simple_tag
+def booked_consult(submission: Submission | None) -> Consult | None:
+    """The consult a submission has booked and still has, for the patient's own pages."""
+    if submission is None:
+        return None
+    return Consult.objects.active().filter(submission=submission).first()
+
+
+@register.inclusion_tag("consults/_book_offer_inner.html", takes_context=True)
+def booking_offer(context: template.Context, submission: Submission | None) -> dict[str, Any]:
+    """On the confirmation page: the booked consult with its manage link (after a reload too),
+    or 'Book your consult' for a patient who may book straight away (eligible, no consult)."""
+    shared = {key: context.get(key) for key in ("clinic_name", "clinic_address", "clinic_phone")}
+    shared["clinic_directions"] = context.get("clinic_directions")
+    consult = booked_consult(submission)
+    if consult is not None:
+        return {**shared, "consult": consult, "manage_url": manage_path(consult), "url": None}
     if (
         submission is None
         or booking_block_reason(submission) is not None
         or submission.outcome != "eligible"
-        or Consult.objects.active().filter(submission=submission).exists()
     ):
         return {"url": None}
     return {"url": booking_path(submission)}

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.utils.formats import date_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clinic.dates import long_date, plain_date
+from intake import units
 from screening import Policy, Result, age_on, screen
 
 if TYPE_CHECKING:
@@ -53,14 +55,15 @@ MSG_DATE = _("Please enter a real date as year-month-day, like 1980-04-23.")
 MSG_DATE_FUTURE = _("This date can't be later than %(date)s.")
 MSG_AGE = _("Please check this date: it gives an age over %(max)d years.")
 MSG_BOOL = _("Please answer Yes or No.")
-MSG_MUST_BE_TRUE = _("You need to agree to this to go on.")
 MSG_CHOICE = _("Please choose one of the options.")
 MSG_MULTI = _("Please choose one or more of the options.")
 MSG_MULTI_EMPTY = _("Please choose at least one option, or “None of these”.")
 MSG_MULTI_REPEATED = _("Please choose each option only once.")
 MSG_MULTI_NONE = _("“None of these” can't be chosen together with other options.")
 MSG_INT = _("Please enter a whole number, like 7.")
-MSG_DECIMAL = _("Please enter a number, like 72 or 72.5.")
+# The example is written with the decimal separator of the language (see _clean_decimal).
+MSG_DECIMAL = _("Please enter a number, like %(whole)s or %(decimal)s.")
+MSG_TICK = _("Please tick this box to go on.")
 MSG_DECIMAL_PLACES = _("Please use at most one digit after the decimal point.")
 MSG_RANGE = _("Please enter a number from %(min)s to %(max)s.")
 MSG_WORST_BELOW_AVERAGE = _("Your worst pain can't be lower than your average pain (%(average)d).")
@@ -138,7 +141,7 @@ def _clean_date(q: Question, value: object, sd: date) -> tuple[object, list[str]
     if parsed is None:
         return None, [str(MSG_DATE)]
     if parsed > sd:
-        return None, [str(MSG_DATE_FUTURE) % {"date": sd.isoformat()}]
+        return None, [str(MSG_DATE_FUTURE) % {"date": long_date(sd)}]
     if q.max_age is not None and age_on(parsed, sd) > q.max_age:
         return None, [str(MSG_AGE) % {"max": q.max_age}]
     return value, []
@@ -148,7 +151,7 @@ def _clean_bool(q: Question, value: object, sd: date) -> tuple[object, list[str]
     if type(value) is not bool:
         return None, [str(MSG_BOOL)]
     if q.must_be_true and not value:
-        return None, [str(MSG_MUST_BE_TRUE)]
+        return None, [str(MSG_TICK)]
     return value, []
 
 
@@ -192,7 +195,8 @@ def _clean_decimal(q: Question, value: object, sd: date) -> tuple[object, list[s
     if type(value) is int:
         return value, _range_errors(q, value)
     if type(value) is not float or not math.isfinite(value):
-        return None, [str(MSG_DECIMAL)]
+        example = {"whole": "7", "decimal": number_format(7.5, 1)}
+        return None, [str(MSG_DECIMAL) % example]
     # The float nearest a number written with one decimal place rounds to itself.
     if round(value, 1) != value:
         return None, [str(MSG_DECIMAL_PLACES)]
@@ -285,7 +289,7 @@ def validate_answers(
                 cleaned.pop(code, None)
                 errors[code] = [str(MSG_NOT_APPLICABLE) % {"condition": q.when.description}]
         elif required and not answered:
-            errors[code] = [str(MSG_REQUIRED)]
+            errors[code] = [str(MSG_TICK if q.must_be_true else MSG_REQUIRED)]
 
     average, worst = cleaned.get("nprs_average"), cleaned.get("nprs_worst")
     if isinstance(average, int) and isinstance(worst, int) and worst < average:
@@ -346,13 +350,19 @@ def display_value(code: str, value: object) -> str:
         return "; ".join(q.choice_label(str(v)) for v in value)
     if q.kind == "date":
         parsed = parse_date(value)
-        return date_format(parsed, "DATE_FORMAT") if parsed else str(value)
+        return plain_date(parsed) if parsed else str(value)
     return str(value)
 
 
 _INT_RE = re.compile(r"[+-]?\d{1,18}", re.ASCII)
 _NUMBER_RE = re.compile(r"[+-]?\d{1,18}(\.\d{1,18})?", re.ASCII)
 _POSTED_BOOLS = {"true": True, "false": False}
+
+
+def _point(number: str) -> str:
+    """A number typed with the language's decimal separator ("72,5" in Spanish) as "72.5"."""
+    separator = get_format("DECIMAL_SEPARATOR")
+    return number.replace(separator, ".", 1) if separator != "." else number
 
 
 def answers_from_post(post: MultiValueDict[str, str], *, section: str) -> dict[str, Any]:
@@ -364,6 +374,11 @@ def answers_from_post(post: MultiValueDict[str, str], *, section: str) -> dict[s
     """
     answers: dict[str, Any] = {}
     for q in SECTIONS_BY_CODE[section].questions:
+        if q.code in units.MEASURED and units.chosen_unit(q.code, post) in units.NON_METRIC:
+            value = units.converted(q.code, post)
+            if value is not None:
+                answers[q.code] = value
+            continue
         if q.kind == "multi":
             values = post.getlist(q.code)
             if values:
@@ -377,9 +392,12 @@ def answers_from_post(post: MultiValueDict[str, str], *, section: str) -> dict[s
             answers[q.code] = _POSTED_BOOLS.get(stripped, raw)
         elif q.kind == "int" and _INT_RE.fullmatch(stripped):
             answers[q.code] = int(stripped)
-        elif q.kind in ("int", "decimal") and _NUMBER_RE.fullmatch(stripped):
+        elif q.kind == "decimal" and _NUMBER_RE.fullmatch(_point(stripped)):
+            number = _point(stripped)
+            answers[q.code] = float(number) if "." in number else int(number)
+        elif q.kind == "int" and _NUMBER_RE.fullmatch(stripped):
             # "7.0" for an int becomes 7.0 so that the validator names the real problem.
-            answers[q.code] = float(stripped) if "." in stripped else int(stripped)
+            answers[q.code] = float(stripped)
         else:
             answers[q.code] = raw
     return answers
