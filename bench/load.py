@@ -6,6 +6,7 @@ Run by hand (never from the test suite), from the repository root:
     .venv/bin/python bench/load.py                      # 50 patients, 60 s of mixed load
     .venv/bin/python bench/load.py --outage 5           # stop PostgreSQL for 5 s mid-run
     .venv/bin/python bench/load.py --kill-worker        # SIGKILL one gunicorn worker mid-run
+    .venv/bin/python bench/load.py --mail-outage 60     # the mail server down for 60 s mid-run
 
 It creates its own database (clinic_load) on 127.0.0.1:5432 (user postgres, trust auth), migrates
 it, seeds staff and a chiropractor's hours, starts gunicorn (4 workers as `make serve`, DEBUG off)
@@ -15,7 +16,12 @@ consults. It then reports throughput, p50/p95/p99 per request type and errors, a
 one submission per completed intake, no duplicates, no orphan drafts, no partial writes, no double
 bookings, and every reference shown on a confirmation page is in the database.
 
-Standard library only (threads, http.client), plus psycopg from the app's own requirements.
+Email goes as in production: queued in the outbox and sent by one `manage.py run_worker` process
+to a local SMTP server that this harness runs (aiosmtpd). After the load, the harness waits for
+the outbox to drain and checks that every queued email arrived exactly once (by Message-ID):
+with --mail-outage, across the time the mail server refused connections.
+
+Standard library (threads, http.client), plus psycopg and aiosmtpd from the app's requirements.
 """
 
 from __future__ import annotations
@@ -352,7 +358,7 @@ def save_and_resume(
             raise JourneyError(f"save-later email POST answered {sent.status}")
 
     patiently(run, save)
-    link = wait_for_resume_link(args.mail_dir, answers["email"])
+    link = wait_for_resume_link(args.mail, answers["email"])
     fresh = Browser(run)
     think(args)
 
@@ -370,27 +376,120 @@ def save_and_resume(
     return fresh
 
 
-def wait_for_resume_link(mail_dir: Path, email: str) -> str:
-    deadline = time.monotonic() + 30
+class MailServer:
+    """A local SMTP server (aiosmtpd) that keeps what it receives and can be stopped (then
+    connections are refused, as when a real mail server is down) and started again."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.lock = threading.Lock()
+        self.received: list[Any] = []  # email.message.Message, in arrival order
+        self.controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            self.received.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def messages(self) -> list[Any]:
+        with self.lock:
+            return list(self.received)
+
+
+def wait_for_resume_link(mail: MailServer, email: str) -> str:
+    # Sent by the worker: a minute's grace covers its polling, and a retry after an outage.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        for message_file in sorted(mail_dir.glob("*.log")):
-            raw = message_file.read_bytes()
-            if email.encode() not in raw:
+        for message in reversed(mail.messages()):
+            if message["To"] != email:
                 continue
-            # One file may hold several messages (same second, same backend id), each followed
-            # by a line of 79 dashes.
-            for chunk in raw.split(b"\n" + b"-" * 79 + b"\n"):
-                message = message_from_bytes(chunk)
-                if message["To"] != email:
-                    continue
-                for part in message.walk():
-                    payload = part.get_payload(decode=True)
-                    if isinstance(payload, bytes):
-                        found = RESUME_LINK_RE.search(payload.decode("utf-8", "replace"))
-                        if found:
-                            return urlsplit(found.group(0)).path
+            for part in message.walk():
+                payload = part.get_payload(decode=True)
+                if isinstance(payload, bytes):
+                    found = RESUME_LINK_RE.search(payload.decode("utf-8", "replace"))
+                    if found:
+                        return urlsplit(found.group(0)).path
         time.sleep(0.2)
-    raise JourneyError("no resume link arrived by email within 30 s")
+    raise JourneyError("no resume link arrived by email within 120 s")
+
+
+def mail_outage(run: Run, mail: MailServer, at: float, seconds: float) -> None:
+    """Stop the mail server for `seconds` at `at`: the worker's sends are refused, and retried."""
+    time.sleep(max(at - run.now(), 0))
+    mail.stop()
+    with run.lock:
+        run.faults.append(("mail outage", run.now(), run.now() + seconds))
+    print(f"mail server stopped at {run.now():.1f} s for {seconds:.0f} s", flush=True)
+    time.sleep(seconds)
+    mail.start()
+    print(f"mail server started again at {run.now():.1f} s", flush=True)
+
+
+def wait_for_outbox(url: str, timeout: float) -> dict[str, int]:
+    """Wait until no email is queued, sending or waiting to retry; the count by status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with connect(url) as db:
+            counts = dict(
+                db.execute("SELECT status, count(*) FROM outbox_message GROUP BY status").fetchall()
+            )
+        pending = sum(
+            n for status, n in counts.items() if status in ("queued", "sending", "retrying")
+        )
+        if not pending or time.monotonic() > deadline:
+            return counts
+        time.sleep(1)
+
+
+def check_mail(url: str, mail: MailServer) -> tuple[dict[str, int], list[str]]:
+    """Every email the outbox holds as sent arrived exactly once; none arrived that it doesn't."""
+    problems = []
+    with connect(url) as db:
+        keys = [row[0] for row in db.execute("SELECT key FROM outbox_message").fetchall()]
+        not_sent = db.execute(
+            "SELECT count(*) FROM outbox_message WHERE status <> 'sent'"
+        ).fetchone()[0]
+    arrived = Counter(message["Message-ID"] for message in mail.messages())
+    expected = {message_id_for(key) for key in keys}
+    duplicated = sum(1 for mid, n in arrived.items() if n > 1)
+    lost = sum(1 for mid in expected if mid not in arrived)
+    stray = sum(1 for mid in arrived if mid not in expected)
+    figures = {
+        "queued": len(keys),
+        "arrived": sum(arrived.values()),
+        "lost": lost,
+        "duplicated": duplicated,
+        "not_sent": not_sent,
+    }
+    if lost:
+        problems.append(f"{lost} email(s) queued but never arrived")
+    if duplicated:
+        problems.append(f"{duplicated} email(s) arrived more than once")
+    if stray:
+        problems.append(f"{stray} email(s) arrived that the outbox does not hold")
+    if not_sent:
+        problems.append(f"{not_sent} email(s) not marked sent")
+    return figures, problems
+
+
+def message_id_for(key: str) -> str:
+    # The app's header for a message key, as outbox/sending.py message_id_header makes it
+    # (a digest of the key; the harness has no Django settings to import that module with).
+    import hashlib
+
+    digest = hashlib.sha256(f"message-id:{key}".encode()).hexdigest()[:24]
+    return f"<{digest}@example.com>"  # the domain of the default DEFAULT_FROM_EMAIL
 
 
 def patient_journey(run: Run, args: argparse.Namespace, number: int) -> None:
@@ -747,6 +846,23 @@ def gunicorn(
             server.kill()
 
 
+@contextmanager
+def task_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """One `manage.py run_worker` beside gunicorn, as `make serve` runs it."""
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [PYTHON, "manage.py", "run_worker"], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    try:
+        yield worker
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
 # --- the report and the data checks ------------------------------------------------------
 
 
@@ -953,7 +1069,7 @@ def check_data(run: Run, url: str) -> list[str]:
             "SELECT count(*) FROM intake_submission s WHERE NOT EXISTS"
             " (SELECT 1 FROM intake_screeningrecord r WHERE r.submission_id = s.id)"
             " OR NOT EXISTS (SELECT 1 FROM intake_auditevent a"
-            "  WHERE a.submission_id = s.id AND a.action = 'submitted')"
+            "  WHERE a.submission_id = s.id AND a.action = 'intake.submission.submitted')"
         )[0][0]
         if partial:
             problems.append(f"{partial} submissions without their screening record or audit entry")
@@ -1008,6 +1124,9 @@ def main() -> int:
     parser.add_argument("--book-share", type=float, default=0.5, help="share booking a consult")
     parser.add_argument("--outage", type=float, default=0, help="stop PostgreSQL this many s")
     parser.add_argument("--kill-worker", action="store_true", help="SIGKILL a gunicorn worker")
+    parser.add_argument(
+        "--mail-outage", type=float, default=0, help="stop the mail server this many s"
+    )
     parser.add_argument("--fault-at", type=float, default=None, help="when (s) the fault starts")
     parser.add_argument(
         "--threads", type=int, default=1, help="gunicorn threads per worker (make serve uses 1)"
@@ -1022,18 +1141,22 @@ def main() -> int:
         parser.error("--outage is capped at 30 s: others share this PostgreSQL server")
 
     work = Path(tempfile.mkdtemp(prefix="clinic-load-"))
-    args.mail_dir = work / "mail"
-    args.mail_dir.mkdir()
     url = recreate_database(args.database)
     port = free_port()
+    mail = args.mail = MailServer(free_port())
+    mail.start()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
         "DJANGO_SECRET_KEY": SECRET_KEY,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": url,
         "DJANGO_STATIC_ROOT": str(work / "static"),
-        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "DJANGO_EMAIL_FILE_PATH": str(args.mail_dir),
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(mail.port),
+        # Retries every few seconds rather than every minute, so the run drains in minutes.
+        "CLINIC_MESSAGE_RETRY_SECONDS": "5",
+        "CLINIC_MESSAGE_RETRY_MAX_SECONDS": "20",
         "DJANGO_LOG_LEVEL": "WARNING",
         "CLINIC_RATE_LIMITS_ENABLED": "0",
         "CLINIC_REQUIRE_2FA": "0",
@@ -1045,7 +1168,10 @@ def main() -> int:
         manage(env, "shell", "-c", SEED.format(desks=args.desk)).split("SEEDED ")[1]
     )
 
-    with gunicorn(env, port, work / "gunicorn.log", args.threads, args.nice) as server:
+    with (
+        task_worker(env, work / "worker.log"),
+        gunicorn(env, port, work / "gunicorn.log", args.threads, args.nice) as server,
+    ):
         print(
             f"gunicorn ({WORKERS} workers x {args.threads} threads, nice {args.nice}) on"
             f" 127.0.0.1:{port}, master pid {server.pid}",
@@ -1082,6 +1208,10 @@ def main() -> int:
             faults.append(
                 threading.Thread(target=database_outage, args=(run, fault_at, args.outage))
             )
+        if args.mail_outage:
+            faults.append(
+                threading.Thread(target=mail_outage, args=(run, mail, fault_at, args.mail_outage))
+            )
         if args.kill_worker:
             faults.append(
                 threading.Thread(target=kill_worker, args=(run, server.pid, fault_at, kill_report))
@@ -1103,6 +1233,14 @@ def main() -> int:
             ).fetchall()
         database_cpu = cpu_seconds([row[0] for row in backends])
         healthy = Browser(run).get("healthz", "/healthz").status == 200
+        outbox_counts = wait_for_outbox(url, timeout=180)
+    mail_figures, mail_problems = check_mail(url, mail)
+    mail.stop()
+    print(
+        f"email: {mail_figures['queued']} queued, {mail_figures['arrived']} arrived,"
+        f" {mail_figures['lost']} lost, {mail_figures['duplicated']} duplicated"
+        f" (outbox at the end: {outbox_counts})"
+    )
 
     figures = report(run, elapsed)
     figures["server"] = server_side(work / "access.log")
@@ -1135,7 +1273,7 @@ def main() -> int:
         )
     print(f"gunicorn master still running: {master_alive}; workers at the end: {workers_now}")
     print(f"/healthz after the run: {'200' if healthy else 'not 200'}")
-    problems = check_data(run, url)
+    problems = check_data(run, url) + mail_problems
     print("\ndata checks: " + ("all passed" if not problems else f"{len(problems)} FAILED"))
     for problem in problems:
         print(f"  FAILED: {problem}")
@@ -1147,6 +1285,7 @@ def main() -> int:
             problems=problems,
             kill=kill_report,
             faults=run.faults,
+            mail=mail_figures,
         )
         args.json.write_text(json.dumps(figures, indent=2))
     shutil.rmtree(work, ignore_errors=True)
