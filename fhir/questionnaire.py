@@ -118,7 +118,7 @@ def _help(question: Question) -> list[dict[str, Any]]:
 
 def question_item(question: Question) -> dict[str, Any]:
     item_type = ITEM_TYPES[question.kind]
-    if item_type == "string" and (question.max_length or 0) > LONG_TEXT:
+    if question.kind == "text" and (question.max_length or 0) > LONG_TEXT:
         item_type = "text"
     item: dict[str, Any] = {
         "linkId": question.code,

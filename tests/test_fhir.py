@@ -22,6 +22,7 @@ from fhir.bundle import Case, bundle
 from fhir.questionnaire import answers_from_response, catalogue_version, questionnaire
 from intake.models import AuditEvent, ScreeningRecord, Submission
 from intake.questions import QUESTIONS, SECTIONS
+from intake.retention import anonymise
 from screening import RULES_BY_ID, Policy, screen
 from tests.helpers import make_front_desk, make_submission, sign_in
 from tests.test_access import ROLES, client_for
@@ -269,6 +270,20 @@ def test_the_same_case_exports_the_same_bundle_twice() -> None:
     assert bundle(Case.of(submission)) == bundle(Case.of(submission))
 
 
+@pytest.mark.django_db
+def test_an_anonymised_case_still_exports_valid_fhir_without_answers_or_names() -> None:
+    submission = make_submission()
+    anonymise(submission, now=datetime(2027, 1, 1, tzinfo=UTC))
+    data = bundle(Case.of(submission))
+    validate_bundle(data)
+    [patient] = of_type(data, "Patient")
+    assert "name" not in patient and "telecom" not in patient
+    assert patient["birthDate"] == "1980"
+    [response] = of_type(data, "QuestionnaireResponse")
+    assert "item" not in response
+    assert of_type(data, "Observation") == []
+
+
 # Every demo case: valid, and its answers screen again exactly as stored.
 
 
@@ -391,3 +406,15 @@ def test_the_submission_page_hides_the_fhir_link_without_the_export_permission()
     sign_in(client, user)
     page = client.get(f"/staff/submissions/{submission.reference}/").content.decode()
     assert "/Bundle" not in page
+
+
+def test_the_docs_mapping_table_lists_every_question_with_its_item_type() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "fhir.md").read_text()
+    rows = {
+        cells[1].strip("` "): cells[3].strip()
+        for line in doc.splitlines()
+        if line.startswith("| `") and len(cells := line.split("|")) > 5
+    }
+    items = {i["linkId"]: i for g in questionnaire()["item"] for i in g["item"]}
+    for code, item in items.items():
+        assert rows.get(code, "").startswith(item["type"]), code
