@@ -5,6 +5,8 @@ in site-packages), so `extend_path` adds that directory to ours: `fhir.resources
 the library, and no module here may be called `resources`.
 """
 
+from __future__ import annotations
+
 from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
