@@ -12,6 +12,7 @@ from accounts import passwords
 from accounts import urls as accounts_urls
 from accounts.forms import StaffAuthenticationForm
 from consults import urls as consults_urls
+from fhir import urls as fhir_urls
 from intake import urls as intake_urls
 from staff import urls as staff_urls
 
@@ -39,6 +40,7 @@ urlpatterns = [
     # Review screens and the two-factor pages share the "staff" namespace.
     path("staff/", include((staff_urls.urlpatterns + accounts_urls.urlpatterns, "staff"))),
     path("staff/", include((consults_urls.staff_patterns, "consults_staff"))),
+    path("staff/fhir/", include((fhir_urls.urlpatterns, "fhir"))),
     path("consult/", include((consults_urls.patient_patterns, "consults"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

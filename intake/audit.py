@@ -107,6 +107,13 @@ RESCREENED = _action(
     old="rescreened",
 )
 NOTE_ADDED = _action("intake.submission.note_added", _("added a note"))
+# FHIR export (fhir/): one case as a Bundle, and the bulk NDJSON export (with its counts).
+FHIR_BUNDLE_EXPORTED = _action(
+    "fhir.bundle.exported", _("downloaded the case as a FHIR bundle (%(resources)s resources)")
+)
+FHIR_BULK_EXPORTED = _action(
+    "fhir.bulk.exported", _("exported %(submissions)s submissions as FHIR NDJSON files")
+)
 PURGED_DATA = _action(
     "intake.retention.purged",
     _("ran the retention purge: %(submissions_anonymised)s submissions anonymised"),
