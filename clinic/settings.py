@@ -102,7 +102,7 @@ INSTALLED_APPS = [
     "intake",
     "consults",
     "staff",
-    "fhir",
+    "fhir_export",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,7 @@ from accounts import passwords
 from accounts import urls as accounts_urls
 from accounts.forms import StaffAuthenticationForm
 from consults import urls as consults_urls
-from fhir import urls as fhir_urls
+from fhir_export import urls as fhir_urls
 from intake import urls as intake_urls
 from staff import urls as staff_urls
 

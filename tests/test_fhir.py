@@ -18,8 +18,8 @@ from django.core.management import CommandError, call_command
 from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import HealthCheck, given, settings
 
-from fhir.bundle import Case, bundle
-from fhir.questionnaire import answers_from_response, catalogue_version, questionnaire
+from fhir_export.bundle import Case, bundle
+from fhir_export.questionnaire import answers_from_response, catalogue_version, questionnaire
 from intake.models import AuditEvent, ScreeningRecord, Submission
 from intake.questions import QUESTIONS, SECTIONS
 from intake.retention import anonymise

@@ -4,5 +4,5 @@ from django.apps import AppConfig
 
 
 class FhirConfig(AppConfig):
-    name = "fhir"
+    name = "fhir_export"
     verbose_name = "FHIR export"
