@@ -6,7 +6,7 @@ transaction with its audit entry and its emails; status moves go through intake/
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -115,6 +115,26 @@ def episode_panel(user: Any, submission: Submission) -> dict[str, Any]:
     can_view_plan = user.has_perm("care.view_treatmentplan")
     if not can_view_plan:
         return {"show": False}
+    # One query for the usual case, a patient not (yet) in care: the page has a query budget.
+    tomorrow = timezone.make_aware(
+        datetime.combine(timezone.localdate() + timedelta(days=1), datetime.min.time())
+    )
+    state = (
+        Submission.objects.filter(pk=submission.pk)
+        .annotate(
+            has_result=Exists(ConsultResult.objects.filter(submission=OuterRef("pk"))),
+            has_plan=Exists(TreatmentPlan.objects.filter(submission=OuterRef("pk"))),
+            consult_due=Exists(
+                Consult.objects.active()
+                .filter(submission=OuterRef("pk"), starts_at__lt=tomorrow)
+                .exclude(kind=Consult.Kind.NEEDLING_SESSION)
+            ),
+        )
+        .values("has_result", "has_plan", "consult_due")
+        .get()
+    )
+    if not any(state.values()):
+        return {"show": True, "submission": submission}
     plan = plan_of(submission)
     latest = plan.latest if plan else None
     can_view_sessions = user.has_perm("care.view_needlingsession")

@@ -454,3 +454,17 @@ def test_patient_care_links_need_no_sign_in_and_refuse_other_methods() -> None:
     assert Client().get(f"/care/plan/{links.plan_token(plan)}/").status_code == 200
     assert Client().post(f"/care/plan/{links.plan_token(plan)}/").status_code == 405
     assert Client().get(f"/care/check/{links.check_token(session)}/").status_code == 200
+
+
+def test_seed_demo_adds_patients_part_way_through_a_course_once() -> None:
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    in_care = Submission.objects.filter(status=Status.IN_CARE)
+    assert in_care.count() == 3
+    assert AdverseEvent.objects.filter(severity="mild").count() == 1
+    assert PlanVersion.objects.filter(number=2).count() == 1
+    assert NeedlingSession.objects.filter(submission__in=in_care).count() == 8
