@@ -16,7 +16,9 @@ current_request_id: ContextVar[str] = ContextVar("current_request_id", default="
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 # Patient links carry a signed token in the path: whoever reads a log line must not be able to
 # book, cancel or resume with it.
-LINK_TOKEN = re.compile(r"(/(?:consult/book|consult/appointment|intake/resume)/)[^/\s\"'?#]+")
+LINK_TOKEN = re.compile(
+    r"(/(?:consult/book|consult/appointment|intake/resume|care/plan|care/check)/)[^/\s\"'?#]+"
+)
 
 _formatter = logging.Formatter()
 

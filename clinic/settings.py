@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "accounts",
     "intake",
     "consults",
+    "care",
     "staff",
     "fhir_export",
 ]
@@ -300,6 +301,11 @@ INTAKE_MINIMUM_AGE = env_int("INTAKE_MINIMUM_AGE", 5)
 CLINIC_SITE_URL = env("CLINIC_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CLINIC_CANCEL_CUTOFF_HOURS = env_int("CLINIC_CANCEL_CUTOFF_HOURS", 24)
 CLINIC_BOOKING_LINK_DAYS = env_int("CLINIC_BOOKING_LINK_DAYS", 14)
+# Care (care/, docs/care.md): how long the patient's plan link works, when the check after a
+# session is sent, and how long its link works.
+CLINIC_CARE_PLAN_LINK_DAYS = env_int("CLINIC_CARE_PLAN_LINK_DAYS", 180)
+CLINIC_AFTERCARE_CHECK_HOURS = env_int("CLINIC_AFTERCARE_CHECK_HOURS", 48)
+CLINIC_AFTERCARE_CHECK_LINK_DAYS = env_int("CLINIC_AFTERCARE_CHECK_LINK_DAYS", 14)
 CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24)
 CLINIC_BOOKING_WEEKS = env_int("CLINIC_BOOKING_WEEKS", 3)
 
@@ -435,6 +441,7 @@ CLINIC_RATE_LIMITS = {
     "link_request_ip": (10, 3600),
     "link_request_email": (3, 3600),
     "booking": (20, 3600),
+    "care_check": (20, 3600),
     "password_reset": (5, 3600),
 }
 

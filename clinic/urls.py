@@ -11,6 +11,7 @@ from django.views.i18n import set_language
 from accounts import passwords
 from accounts import urls as accounts_urls
 from accounts.forms import StaffAuthenticationForm
+from care import urls as care_urls
 from consults import urls as consults_urls
 from fhir_export import urls as fhir_urls
 from intake import urls as intake_urls
@@ -42,6 +43,8 @@ urlpatterns = [
     path("staff/", include((consults_urls.staff_patterns, "consults_staff"))),
     path("staff/fhir/", include((fhir_urls.urlpatterns, "fhir"))),
     path("consult/", include((consults_urls.patient_patterns, "consults"))),
+    path("staff/", include((care_urls.staff_patterns, "care_staff"))),
+    path("care/", include((care_urls.patient_patterns, "care"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

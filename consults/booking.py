@@ -152,8 +152,13 @@ def book_consult(
     starts_at: datetime,
     by: User | None,
     kind: str | None = None,
+    minutes: int | None = None,
+    session: tuple[int, int] | None = None,
 ) -> Booked | SlotTaken:
     """Book a consult in a free slot. `by` is None when the patient books through a link.
+
+    `minutes` overrides the chiropractor's consult length (a needling session's length comes
+    from the plan); `session` is (number, planned) for a needling session of a course.
 
     Raises BookingNotAllowed when the gate refuses the case. The database has the last word
     on the slot: a booking that loses a race comes back as SlotTaken.
@@ -165,7 +170,7 @@ def book_consult(
     kind = kind or consult_kind(submission)
     if kind == Consult.Kind.DRY_NEEDLING and consult_kind(submission) != kind:
         raise BookingNotAllowed(_("This case may have a consult without needling only."))
-    existing = Consult.objects.active().filter(submission=submission).first()
+    existing = Consult.objects.still_to_come().filter(submission=submission).first()
     if existing is not None:
         return Booked(existing, created=False)
     if not is_free_slot(chiropractor, starts_at):
@@ -176,9 +181,11 @@ def book_consult(
                 chiropractor=chiropractor,
                 submission=submission,
                 starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=chiropractor.consult_minutes),
+                ends_at=starts_at + timedelta(minutes=minutes or chiropractor.consult_minutes),
                 kind=kind,
                 booked_by=by,
+                session_number=session[0] if session else None,
+                sessions_planned=session[1] if session else None,
             )
             workflow.consult_booked(
                 submission=submission,
@@ -191,7 +198,7 @@ def book_consult(
     except IntegrityError:
         # Either the slot went to someone else, or this submission was booked a moment ago
         # (two clicks racing): show that booking rather than an error.
-        existing = Consult.objects.active().filter(submission=submission).first()
+        existing = Consult.objects.still_to_come().filter(submission=submission).first()
         if existing is not None:
             return Booked(existing, created=False)
         return SlotTaken()
@@ -212,12 +219,18 @@ def reschedule_consult(
     if not is_free_slot(chiropractor, starts_at, exclude=consult):
         return SlotTaken()
     previous = consult.starts_at
+    # A needling session keeps the length its plan gave it.
+    length = (
+        consult.ends_at - consult.starts_at
+        if consult.kind == Consult.Kind.NEEDLING_SESSION
+        else timedelta(minutes=chiropractor.consult_minutes)
+    )
     try:
         with transaction.atomic():
             updated = Consult.objects.filter(pk=consult.pk, status=Consult.Status.ACTIVE).update(
                 chiropractor=chiropractor,
                 starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=chiropractor.consult_minutes),
+                ends_at=starts_at + length,
                 sequence=F("sequence") + 1,
                 manage_key=new_manage_key(),
                 reminder_sent_at=None,

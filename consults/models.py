@@ -120,6 +120,10 @@ class ConsultQuerySet(models.QuerySet["Consult"]):
     def active(self) -> ConsultQuerySet:
         return self.filter(status=Consult.Status.ACTIVE)
 
+    def still_to_come(self) -> ConsultQuerySet:
+        """Booked and not yet completed: at most one per case (a constraint says so)."""
+        return self.active().exclude(attendance=Consult.Attendance.COMPLETED)
+
     def on_agenda(self) -> ConsultQuerySet:
         """Booked consults and the ones the patient missed (kept on the day sheet, marked)."""
         return self.filter(status__in=[Consult.Status.ACTIVE, Consult.Status.MISSED])
@@ -157,6 +161,8 @@ class Consult(models.Model):
     class Kind(models.TextChoices):
         DRY_NEEDLING = "dry_needling", _("Dry-needling consult")
         NO_NEEDLING = "no_needling", _("Consult without needling")
+        # One visit of a course of care (care/); its length comes from the treatment plan.
+        NEEDLING_SESSION = "needling_session", _("Needling session")
 
     chiropractor = models.ForeignKey(
         Chiropractor, on_delete=models.PROTECT, related_name="consults"
@@ -185,6 +191,10 @@ class Consult(models.Model):
     arrived_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     no_show_at = models.DateTimeField(null=True, blank=True)
+    # For needling sessions: which one of the course this is ("session 3 of 6" on the agenda),
+    # written by care/ when it books the session and when the plan's count changes.
+    session_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    sessions_planned = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = ConsultQuerySet.as_manager()
 
@@ -203,10 +213,12 @@ class Consult(models.Model):
                 condition=models.Q(status="active"),
                 name="consult_one_active_per_slot",
             ),
+            # One consult still to come per case; a completed one no longer counts, so the
+            # next session of a course can be booked.
             models.UniqueConstraint(
                 fields=["submission"],
-                condition=models.Q(status="active"),
-                name="consult_one_active_per_submission",
+                condition=models.Q(status="active") & ~models.Q(attendance="completed"),
+                name="consult_one_open_per_submission",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="cancelled") | models.Q(cancelled_at__isnull=False),

@@ -364,7 +364,9 @@ ATTENDANCE_MESSAGES = {
     Consult.Attendance.NO_SHOW: gettext_lazy(
         "Marked as a no-show. The case is back with the front desk to call the patient."
     ),
-    Consult.Attendance.COMPLETED: gettext_lazy("Marked as completed. The case is closed."),
+    Consult.Attendance.COMPLETED: gettext_lazy(
+        "Marked as completed. Record the consult's result on the patient's page."
+    ),
 }
 
 

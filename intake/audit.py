@@ -144,6 +144,40 @@ CHANGED_AVAILABILITY = _action(
     old="changed_availability",
 )
 
+# After the consult: plans, needling sessions, adverse events, aftercare (written by care/).
+CARE_RESULT_PLAN = _action(
+    "care.consult.plan_started", _("recorded the consult's result: a treatment plan")
+)
+CARE_RESULT_EXERCISE = _action(
+    "care.consult.exercise_only",
+    _("recorded the consult's result: no needling, exercise-only plan"),
+)
+CARE_RESULT_REFER = _action(
+    "care.consult.referred_on", _("recorded the consult's result: referred on")
+)
+CARE_PLAN_REVISED = _action(
+    "care.plan.revised", _("saved version %(version)s of the treatment plan")
+)
+CARE_SESSION_RECORDED = _action("care.session.recorded", _("recorded needling session %(number)s"))
+CARE_SESSION_HELD = _action(
+    "care.session.not_needled",
+    _("recorded session %(number)s without needling: the safety check held it"),
+)
+CARE_ADVERSE_MILD = _action("care.adverse_event.mild", _("recorded a mild adverse event"))
+CARE_ADVERSE_SIGNIFICANT = _action(
+    "care.adverse_event.significant",
+    _("recorded a significant adverse event: needling is on hold"),
+)
+CARE_HOLD_CLEARED = _action("care.hold.cleared", _("cleared the hold on needling"))
+CARE_CHECK_ANSWERED = _action(
+    "care.check.answered", _("answered the check after session %(number)s")
+)
+CARE_CHECK_URGENT = _action(
+    "care.check.urgent",
+    _("reported possible infection after a session: the case is now %(to)s"),
+    values=Outcome,
+)
+
 # Staff sign-in security.
 ENROLLED_TWO_FACTOR = _action(
     "accounts.two_factor.enrolled", _("set up two-step sign-in"), old="two_factor_enrolled"

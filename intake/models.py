@@ -45,6 +45,8 @@ class Status(models.TextChoices):
     NEW = "new", _("New")
     CONTACTED = "contacted", _("Contacted")
     CONSULT_BOOKED = "consult_booked", _("Consult booked")
+    # A course of care is under way (care/): open until the chiropractor finishes it.
+    IN_CARE = "in_care", _("In care")
     CLOSED = "closed", _("Closed")
     REFERRED_OUT = "referred_out", _("Referred out")
     NOT_PROCEEDING = "not_proceeding", _("Not proceeding")
@@ -52,7 +54,7 @@ class Status(models.TextChoices):
 
 # The two groups of statuses, defined here once because the queue's partial index needs them;
 # intake/workflow.py holds every rule about moving between them.
-OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.CONSULT_BOOKED)
+OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.CONSULT_BOOKED, Status.IN_CARE)
 FINAL_STATUSES = (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING)
 
 
@@ -230,6 +232,8 @@ class CaseNote(models.Model):
         MOVE = "move", _("Consult moved")
         CONTACT = "contact", _("Call note")
         NOTE = "note", _("Note")
+        REFERRAL = "referral", _("Referred on")
+        CARE = "care", _("Care")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notes")
     kind = models.CharField(max_length=20, choices=Kind.choices)

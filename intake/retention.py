@@ -43,6 +43,15 @@ def expired_submissions(now: datetime) -> QuerySet[Submission]:
     )
 
 
+# The free text of care/ records (looked up by name: intake does not import care).
+# model, the path to its submission, the fields.
+CARE_TEXT_FIELDS = (
+    ("NeedlingSession", "submission", ("safety_reason", "notes", "other_area")),
+    ("AdverseEvent", "submission", ("description", "action_taken", "clearance_reason")),
+    ("PlanVersion", "plan__submission", ("footwear", "load_changes")),
+)
+
+
 def anonymise(submission: Submission, *, now: datetime) -> None:
     """Blank everything that identifies the patient; keep reference, outcome, status and dates.
 
@@ -73,6 +82,12 @@ def anonymise(submission: Submission, *, now: datetime) -> None:
         consult_model.objects.filter(submission=submission).exclude(cancel_reason="").update(
             cancel_reason=REMOVED
         )
+    if apps.is_installed("care"):
+        # Care records keep their dates, counts and codes; the words people wrote go.
+        for model, path, fields in CARE_TEXT_FIELDS:
+            rows = apps.get_model("care", model).objects.filter(**{path: submission})
+            for field in fields:
+                rows.exclude(**{field: ""}).update(**{field: REMOVED})
 
 
 def _end_sessions_of(submission: Submission, *, now: datetime) -> None:

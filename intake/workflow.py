@@ -50,6 +50,8 @@ MENU_MOVES: dict[str, tuple[str, ...]] = {
     Status.NEW: FINAL_STATUSES,
     Status.CONTACTED: FINAL_STATUSES,
     Status.CONSULT_BOOKED: (),
+    # A course of care ends through care_finished (a chiropractor, on the care panel).
+    Status.IN_CARE: (),
     Status.CLOSED: (),
     Status.REFERRED_OUT: (),
     Status.NOT_PROCEEDING: (),
@@ -447,3 +449,92 @@ def consult_missed(
     if submission.status == Status.CONSULT_BOOKED:
         back = Status.CONTACTED if submission.first_contact_at else Status.NEW
         _move(submission, back, by=by, request=request, consult=consult_id)
+
+
+# After the consult: a course of care (called by care/, inside its transactions) --------------
+#
+#   consult_booked ──completed──▶ closed ──plan started──▶ in_care ──care finished──▶ closed
+#                       └──referred on (with the reason)──▶ referred_out
+#
+# A case with a plan (needling or exercise-only) is "in care", an open status, until the
+# chiropractor finishes the course; the front desk's queue keeps it in view all that time.
+
+CARE_STARTS_FROM = (Status.NEW, Status.CONTACTED, Status.CONSULT_BOOKED, Status.CLOSED)
+
+
+@transaction.atomic
+def plan_started(
+    *, submission: Submission, plan_id: int, by: User, request: HttpRequest | None = None
+) -> None:
+    """A treatment plan was made after the consult: the case is "in care"; no contact is due."""
+    _locked(submission)
+    if submission.status not in (*CARE_STARTS_FROM, Status.IN_CARE):
+        raise StepNotAllowed(
+            _("A case that is “%(status)s” cannot start a course of care.")
+            % {"status": Status(submission.status).label}
+        )
+    submission.contact_due_at = None
+    submission.next_attempt_at = None
+    submission.save(update_fields=["contact_due_at", "next_attempt_at"])
+    _move(submission, Status.IN_CARE, by=by, request=request, plan=plan_id)
+
+
+@transaction.atomic
+def referred_on(
+    *, submission: Submission, reason: str, by: User, request: HttpRequest | None = None
+) -> None:
+    """The consult's result is a referral elsewhere: "referred_out", with the reason kept."""
+    _locked(submission)
+    if submission.status not in CARE_STARTS_FROM:
+        raise StepNotAllowed(
+            _("A case that is “%(status)s” cannot be referred on.")
+            % {"status": Status(submission.status).label}
+        )
+    if not reason.strip():
+        raise StepNotAllowed(_("Please give the reason for referring the patient on."))
+    note = _note(submission, CaseNote.Kind.REFERRAL, reason, by)
+    submission.contact_due_at = None
+    submission.next_attempt_at = None
+    submission.save(update_fields=["contact_due_at", "next_attempt_at"])
+    _move(submission, Status.REFERRED_OUT, by=by, request=request, note=note)
+
+
+@transaction.atomic
+def care_finished(
+    *, submission: Submission, reason: str, by: User, request: HttpRequest | None = None
+) -> None:
+    """The course of care is over (done, or stopped): the case is "closed", with the reason."""
+    _locked(submission)
+    if submission.status != Status.IN_CARE:
+        raise StepNotAllowed(_("Only a case in care can finish its course."))
+    if not reason.strip():
+        raise StepNotAllowed(_("Please say why the course of care ends."))
+    note = _note(submission, CaseNote.Kind.CARE, reason, by)
+    submission.contact_due_at = None
+    submission.next_attempt_at = None
+    submission.save(update_fields=["contact_due_at", "next_attempt_at"])
+    _move(submission, Status.CLOSED, by=by, request=request, note=note)
+
+
+@transaction.atomic
+def aftercare_urgent(
+    *, submission: Submission, session_id: int, request: HttpRequest | None = None
+) -> None:
+    """The patient's answer after a session suggests infection: as an urgent intake does, the
+    case becomes urgent (top of the queue) and the two-hour contact clock starts again."""
+    _locked(submission)
+    previous = submission.outcome
+    now = timezone.now()
+    submission.set_outcome(Outcome.URGENT)
+    submission.contact_due_at = contact_deadline(Outcome.URGENT, now)
+    submission.next_attempt_at = None
+    submission.save(update_fields=["outcome", "priority", "contact_due_at", "next_attempt_at"])
+    detail: dict[str, Any] = {"from": previous, "to": Outcome.URGENT}
+    audit.record(
+        audit.CARE_CHECK_URGENT,
+        request=request,
+        submission=submission,
+        session=session_id,
+        by_patient=True,
+        **detail,
+    )

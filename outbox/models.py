@@ -26,6 +26,9 @@ class Message(models.Model):
         BOOKING_LINK = "booking_link", _("Booking link")
         REMINDER = "reminder", _("Reminder")
         CLINIC_NOTICE = "clinic_notice", _("Notice to the clinic")
+        CARE_PLAN = "care_plan", _("Treatment plan")
+        AFTERCARE = "aftercare", _("Aftercare advice")
+        AFTERCARE_CHECK = "aftercare_check", _("Check after a session")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -46,11 +46,15 @@ def enqueue(
     body: str,
     submission_id: int | None = None,
     attachments: Sequence[Attachment] = (),
+    send_after: datetime | None = None,
 ) -> Message:
     """Queue one email in the current transaction. A key already queued returns that message
     and queues nothing: the same logical message (a double click, a retried request) goes once.
+
+    `send_after` delays it: the task waits until then (a check two days after a session).
     """
     now = timezone.now()
+    due = max(send_after, now) if send_after is not None else now
     # In the caller's transaction as it is; a transaction of its own only when there is none.
     outer = nullcontext() if transaction.get_connection().in_atomic_block else transaction.atomic()
     with outer:
@@ -65,14 +69,17 @@ def enqueue(
                 "body": body,
                 "attachments": [list(a) for a in attachments],
                 "created_at": now,
-                "due_at": now,
-                "retry_until": now + timedelta(hours=settings.CLINIC_MESSAGE_RETRY_HOURS),
+                "due_at": due,
+                "retry_until": due + timedelta(hours=settings.CLINIC_MESSAGE_RETRY_HOURS),
             },
         )
         if created:
             # The task row is written by the database backend on this same connection, so it
             # commits or rolls back with the message (and with the caller's change).
-            deliver.enqueue(message.pk)
+            if due > now:
+                deliver.using(run_after=due).enqueue(message.pk)
+            else:
+                deliver.enqueue(message.pk)
     return message
 
 

@@ -108,7 +108,93 @@ def subject_data(submission: Submission) -> dict[str, Any]:
                 "chiropractor"
             )
         ]
+    if apps.is_installed("care"):
+        data["care"] = care_data(submission)
     return data
+
+
+def care_data(submission: Submission) -> dict[str, Any]:
+    """The episode's care records: result, plan versions, sessions, adverse events, checks."""
+    model = apps.get_model
+    fields = lambda obj, names: {name: getattr(obj, name) for name in names}  # noqa: E731
+    plan = model("care", "TreatmentPlan").objects.filter(submission=submission).first()
+    sessions = model("care", "NeedlingSession").objects.filter(submission=submission)
+    return {
+        "consult_results": [
+            fields(r, ("decision", "at"))
+            for r in model("care", "ConsultResult").objects.filter(submission=submission)
+        ],
+        "plan_versions": [
+            fields(
+                v,
+                (
+                    "number",
+                    "sessions_planned",
+                    "frequency",
+                    "session_minutes",
+                    "exercises",
+                    "footwear",
+                    "load_changes",
+                    "review_on",
+                    "at",
+                ),
+            )
+            for v in (plan.versions.all() if plan else [])
+        ],
+        "needling_sessions": [
+            {
+                **fields(
+                    s,
+                    (
+                        "number",
+                        "date",
+                        "minutes",
+                        "areas",
+                        "other_area",
+                        "new_blood_thinners",
+                        "pregnancy",
+                        "fever_or_unwell",
+                        "skin_broken_or_infected",
+                        "new_implants",
+                        "safety_decision",
+                        "safety_reason",
+                        "notes",
+                    ),
+                ),
+                "practitioner": _username(s.practitioner),
+            }
+            for s in sessions.select_related("practitioner")
+        ],
+        "adverse_events": [
+            fields(
+                e,
+                (
+                    "kind",
+                    "severity",
+                    "description",
+                    "action_taken",
+                    "occurred_on",
+                    "cleared_at",
+                    "clearance_reason",
+                ),
+            )
+            for e in model("care", "AdverseEvent").objects.filter(submission=submission)
+        ],
+        "aftercare_checks": [
+            fields(
+                c,
+                (
+                    "feeling",
+                    "spreading_redness",
+                    "warmth_or_swelling",
+                    "pus",
+                    "fever",
+                    "answered_at",
+                ),
+            )
+            for c in model("care", "AftercareCheck").objects.filter(session__in=sessions)
+        ],
+    }
 
 
 @require_GET

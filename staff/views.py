@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from care.episode import episode_panel, with_care_flags
 from consults.booking import send_booking_invite
 from intake import audit, drafts, urgent, workflow
 from intake.models import (
@@ -161,7 +162,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # A search finds patients by name: one entry with the filters, never the words.
         filters = {k: v for k, v in form.audit_detail().items() if k != "searched"}
         audit.record(audit.SEARCHED_SUBMISSIONS, request=request, search=True, **filters)
-    submissions = form.filter(Submission.objects.defer("answers", "user_agent"))
+    # care_hold: a significant adverse event holds needling (a badge on the row).
+    submissions = with_care_flags(form.filter(Submission.objects.defer("answers", "user_agent")))
     page = Paginator(submissions.prefetch_related(_latest_screenings()), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -274,6 +276,8 @@ def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpRes
         "override_form": forms.get("override_form")
         or OverrideForm(initial={"outcome": submission.outcome}),
         "clearance_form": forms.get("clearance_form") or ClearanceForm(submission=submission),
+        # The episode: plan, sessions, adverse events (templates/care/_episode_panel.html).
+        "care": episode_panel(request.user, submission),
     }
     status = 400 if forms else 200
     return render(request, "staff/submission.html", context, status=status)

@@ -67,7 +67,7 @@ def consult_panel(context: dict[str, Any], submission: Submission) -> dict[str, 
     return {
         "show": True,
         "submission": submission,
-        "consult": Consult.objects.active().filter(submission=submission).first(),
+        "consult": Consult.objects.still_to_come().filter(submission=submission).first(),
         "block_reason": booking_block_reason(submission),
     }
 

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.roles import CHIROPRACTOR, CLINIC_ADMIN, FRONT_DESK
+from care.demo import seed_demo_care
 from consults.demo import seed_demo_schedule
 from intake.demo import seed_demo_submissions
 from intake.models import User
@@ -41,8 +42,10 @@ class Command(BaseCommand):
                 front_desk=users[FRONT_DESK], chiropractor=users[CHIROPRACTOR]
             )
             consults = seed_demo_schedule(users[CHIROPRACTOR])
+            in_care = seed_demo_care(users[CHIROPRACTOR])
         self.stdout.write(f"Demo submissions created: {created} (synthetic names only).")
         self.stdout.write(f"Demo consults booked: {consults} (agenda at /staff/agenda/).")
+        self.stdout.write(f"Demo patients in a course of care: {in_care}.")
         self.stdout.write("Demo staff accounts (sign in at /staff/login/):")
         for username, password, role, _first, _last in DEMO_USERS:
             self.stdout.write(f"  {role:<13} username: {username:<12} password: {password}")
