@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "intake",
     "consults",
     "staff",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ from accounts import urls as accounts_urls
 from accounts.forms import StaffAuthenticationForm
 from consults import urls as consults_urls
 from intake import urls as intake_urls
+from reports import urls as reports_urls
 from staff import urls as staff_urls
 
 from . import views
@@ -39,6 +40,7 @@ urlpatterns = [
     # Review screens and the two-factor pages share the "staff" namespace.
     path("staff/", include((staff_urls.urlpatterns + accounts_urls.urlpatterns, "staff"))),
     path("staff/", include((consults_urls.staff_patterns, "consults_staff"))),
+    path("staff/reports/", include((reports_urls.urlpatterns, "reports"))),
     path("consult/", include((consults_urls.patient_patterns, "consults"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
