@@ -12,12 +12,12 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
+    Aggregate,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -132,7 +132,7 @@ def intakes_per_week(filters: Filters) -> Table:
 _WAIT = ExpressionWrapper(F("first_contact_at") - F("submitted_at"), output_field=DurationField())
 
 
-class Percentile(Func):
+class Percentile(Aggregate):
     """PostgreSQL's percentile_cont: the continuous percentile of an ordered set, in SQL."""
 
     function = "percentile_cont"
