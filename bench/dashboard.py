@@ -55,7 +55,7 @@ def add_contacts_and_consults() -> None:
             " + (10 + (id * 7919) % 4300) * interval '1 minute'"
             " WHERE first_contact_at IS NOT NULL"
         )
-        # One case in three gets a consult, on its own slot (10 minutes apart, so never overlapping).
+        # One case in three gets a consult, on its own slot (10 minutes apart: never overlapping).
         cursor.execute(
             """
             INSERT INTO consults_consult (chiropractor_id, submission_id, starts_at, ends_at,
