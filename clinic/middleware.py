@@ -218,7 +218,7 @@ class StaffOnlyMiddleware:
     """Signed-in accounts without staff status get 403 on every staff page (the sign-in refuses
     them too; this also covers a session that outlived the status)."""
 
-    STAFF_NAMESPACES = frozenset({"staff", "consults_staff", "fhir"})
+    STAFF_NAMESPACES = frozenset({"staff", "consults_staff", "care_staff", "fhir", "reports"})
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response

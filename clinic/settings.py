@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "care",
     "staff",
     "fhir_export",
+    "reports",
 ]
 
 MIDDLEWARE = [

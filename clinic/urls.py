@@ -15,6 +15,7 @@ from care import urls as care_urls
 from consults import urls as consults_urls
 from fhir_export import urls as fhir_urls
 from intake import urls as intake_urls
+from reports import urls as reports_urls
 from staff import urls as staff_urls
 
 from . import views
@@ -42,6 +43,7 @@ urlpatterns = [
     path("staff/", include((staff_urls.urlpatterns + accounts_urls.urlpatterns, "staff"))),
     path("staff/", include((consults_urls.staff_patterns, "consults_staff"))),
     path("staff/fhir/", include((fhir_urls.urlpatterns, "fhir"))),
+    path("staff/reports/", include((reports_urls.urlpatterns, "reports"))),
     path("consult/", include((consults_urls.patient_patterns, "consults"))),
     path("staff/", include((care_urls.staff_patterns, "care_staff"))),
     path("care/", include((care_urls.patient_patterns, "care"))),

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Clinic dashboard benchmark: server time and queries with 100,000 submissions in PostgreSQL.
+
+Run by hand (never from the test suite), from the repository root:
+
+    .venv/bin/python bench/dashboard.py                 # 100,000 submissions, 30 requests each
+    .venv/bin/python bench/dashboard.py --rows 20000 --requests 10
+
+It uses its own database, clinic_bench_dashboard, on 127.0.0.1:5432 (user postgres, trust auth),
+filled once by bench/queue.py's bulk insert (synthetic rows; old cases reached at submission), then
+given a spread of first-contact times and about one consult per three cases, half of them
+completed and one in ten a no-show. Pages are requested through Django's test Client by a
+signed-in clinic admin, in-process, DEBUG off. Goal: the dashboard's p95 under 300 ms with at
+most 15 queries; each chart image and CSV is measured too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from bench import queue as queue_bench  # noqa: E402
+
+queue_bench.DATABASE = "clinic_bench_dashboard"
+
+
+def add_contacts_and_consults() -> None:
+    """Spread first-contact times and add consults, in SQL (fast, synthetic)."""
+    from django.db import connection
+
+    from consults.models import Chiropractor, Consult
+    from tests.helpers import make_chiropractor
+
+    if Consult.objects.exists():
+        return
+    chiropractors = [
+        Chiropractor.objects.filter(display_name=name).first()
+        or Chiropractor.objects.create(user=make_chiropractor(f"bench-{n}"), display_name=name)
+        for n, name in enumerate(["Dr. Ames", "Dr. Bell", "Dr. Cole"])
+    ]
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # Reached between 10 minutes and about 3 days after submission.
+        cursor.execute(
+            "UPDATE intake_submission SET first_contact_at = submitted_at"
+            " + (10 + (id * 7919) % 4300) * interval '1 minute'"
+            " WHERE first_contact_at IS NOT NULL"
+        )
+        # One case in three gets a consult, on its own slot (10 minutes apart: never overlapping).
+        cursor.execute(
+            """
+            INSERT INTO consults_consult (chiropractor_id, submission_id, starts_at, ends_at,
+                kind, status, ics_uid, sequence, manage_key, booked_at, cancel_reason,
+                attendance, completed_at, no_show_at)
+            SELECT (%s::int[])[1 + s.id %% 3], s.id,
+                now() - interval '700 days' + s.id * interval '10 minutes',
+                now() - interval '700 days' + s.id * interval '10 minutes' + interval '30 minutes',
+                'dry_needling',
+                CASE WHEN s.id %% 10 = 0 THEN 'missed' ELSE 'active' END,
+                'bench-' || s.id || '@consults.clinic', 0, 'bench-' || s.id, s.submitted_at, '',
+                CASE WHEN s.id %% 10 = 0 THEN 'no_show'
+                     WHEN s.id %% 2 = 0 THEN 'completed' ELSE '' END,
+                CASE WHEN s.id %% 2 = 0 AND s.id %% 10 <> 0 THEN s.submitted_at END,
+                CASE WHEN s.id %% 10 = 0 THEN s.submitted_at END
+            FROM intake_submission s WHERE s.id %% 3 = 0 AND s.status <> 'new'
+            """,
+            [[c.pk for c in chiropractors]],
+        )
+        cursor.execute("VACUUM ANALYZE")
+    print(f"  contacts and consults added ({time.perf_counter() - started:.0f} s)")
+
+
+def measure(requests: int) -> list[tuple[str, float, float, int]]:
+    from django.db import connection, reset_queries
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from consults.models import Chiropractor
+    from intake.models import User
+    from tests.helpers import make_clinic_admin, sign_in
+
+    admin = User.objects.filter(username="bench-admin").first() or make_clinic_admin("bench-admin")
+    client = Client()
+    sign_in(client, admin)
+    chiro = Chiropractor.objects.order_by("pk").first()
+    assert chiro is not None
+    today = timezone.localdate()
+    year = f"start={today - timedelta(days=364)}&end={today}"
+    two_years = f"start={today - timedelta(days=729)}&end={today}"
+    pages = {
+        "dashboard, last 12 weeks": "/staff/reports/",
+        "dashboard, a year": f"/staff/reports/?{year}",
+        "dashboard, a year, one chiropractor": f"/staff/reports/?{year}&chiropractor={chiro.pk}",
+        "dashboard, two years, outcome=refer": f"/staff/reports/?{two_years}&outcome=refer",
+        "chart: intakes, a year": f"/staff/reports/intakes.svg?{year}",
+        "chart: contact times, a year": f"/staff/reports/contact-times.svg?{year}",
+        "chart: overdue, a year": f"/staff/reports/overdue.svg?{year}",
+        "CSV: no-shows, a year": f"/staff/reports/no-shows.csv?{year}",
+    }
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    figures = []
+    with override_settings(STORAGES=storages):
+        for name, url in pages.items():
+            assert client.get(url).status_code == 200, url
+            reset_queries()
+            with CaptureQueriesContext(connection) as queries:
+                client.get(url)
+            count = len(queries)
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                assert client.get(url).status_code == 200
+                times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            p95 = times[max(int(len(times) * 0.95) - 1, 0)]
+            figures.append((name, statistics.median(times), p95, count))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    queue_bench.ensure_database()
+    queue_bench.setup_django()
+    queue_bench.fill(args.rows)
+    add_contacts_and_consults()
+    from consults.models import Consult
+    from intake.models import Submission
+
+    print(
+        f"\n{Submission.objects.count()} submissions, {Consult.objects.count()} consults, "
+        f"{args.requests} requests per page"
+    )
+    print(f"load average: {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
+    print(f"{'page':<40} {'p50 ms':>7} {'p95 ms':>7} {'queries':>8}")
+    for name, p50, p95, queries in measure(args.requests):
+        flag = "" if p95 < 300 and queries <= 15 else "  <-- over goal"
+        print(f"{name:<40} {p50:7.1f} {p95:7.1f} {queries:8d}{flag}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,343 @@
+"""The clinic dashboard: each figure against a small hand-counted set of cases, the charts, the CSV
+downloads, the filters (bad input included) and who may see it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from consults.models import Chiropractor, Consult
+from intake import workflow
+from intake.models import ContactAttempt, Outcome, Submission
+from reports.figures import (
+    TARGET_HOURS,
+    Filters,
+    contact_times,
+    conversion,
+    intakes_per_week,
+    no_shows,
+    overdue_rates,
+    percentile,
+)
+from tests.helpers import make_chiropractor, make_clinic_admin, make_front_desk, make_submission
+from tests.helpers import sign_in as sign_in_client
+from tests.scheduling import make_profile
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+URGENT = {"calf_swelling": True}
+REFER = {"night_pain": True}
+
+
+def weeks_ago(weeks: int) -> date:
+    today = timezone.localdate()
+    return today - timedelta(days=today.weekday() + 7 * weeks)
+
+
+BASE = weeks_ago(4)  # a Monday four weeks back: every deadline in the set has passed
+
+
+def at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def case(answers: dict[str, Any], submitted: datetime, reached_after: float | None) -> Submission:
+    """A case submitted at `submitted`, reached by phone `reached_after` hours later (or never)."""
+    submission = make_submission(submitted_at=submitted, **answers)
+    if reached_after is not None:
+        desk = make_front_desk(f"desk{submission.pk}")
+        workflow.record_contact(
+            submission=submission, result=ContactAttempt.Result.REACHED, by=desk
+        )
+        # The call happened in the past: move the recorded time to when it happened.
+        Submission.objects.filter(pk=submission.pk).update(
+            first_contact_at=submitted + timedelta(hours=reached_after)
+        )
+    submission.refresh_from_db()
+    return submission
+
+
+def consult(
+    submission: Submission, chiropractor: Chiropractor, starts: datetime, **state: Any
+) -> Consult:
+    return Consult.objects.create(
+        submission=submission,
+        chiropractor=chiropractor,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        kind=Consult.Kind.DRY_NEEDLING,
+        **state,
+    )
+
+
+@pytest.fixture
+def cases() -> dict[str, Any]:
+    """Six cases over two weeks, four consults with two chiropractors (counted by hand below)."""
+    tue, wed = BASE + timedelta(days=1), BASE + timedelta(days=9)
+    s1 = case(URGENT, at(BASE, 10), 1)  # urgent, on time
+    s2 = case(URGENT, at(BASE, 11), 3)  # urgent, an hour late
+    s3 = case({}, at(tue, 10), 30)  # eligible, on time
+    s4 = case({}, at(tue, 11), None)  # eligible, never reached: still overdue
+    s5 = case(REFER, at(wed, 9), 20)  # refer, on time
+    s6 = case({}, at(wed, 10), 60)  # eligible, late
+    casey, drew = make_profile("casey"), make_profile("drew")
+    past = at(BASE + timedelta(days=14), 9)
+    consult(s3, casey, past, attendance="completed", completed_at=past)
+    consult(s5, casey, past + timedelta(hours=1), status="missed", attendance="no_show",
+            no_show_at=past)  # fmt: skip
+    consult(s6, drew, past, status="cancelled", cancelled_at=past)
+    consult(s1, drew, past + timedelta(hours=1))  # reached its time, not marked
+    consult(s2, drew, timezone.now() + timedelta(days=3))  # still to come
+    return {"casey": casey, "drew": drew, "all": [s1, s2, s3, s4, s5, s6]}
+
+
+def everything(**extra: Any) -> Filters:
+    return Filters(start=BASE, end=BASE + timedelta(days=13), **extra)
+
+
+def viewer(client: Client) -> Client:
+    sign_in_client(client, make_clinic_admin())
+    return client
+
+
+def period(**extra: str) -> dict[str, str]:
+    end = BASE + timedelta(days=13)
+    return {"start": BASE.isoformat(), "end": end.isoformat(), **extra}
+
+
+# The figures -----------------------------------------------------------------------------------
+
+
+def test_the_fixture_cases_have_the_outcomes_the_counts_assume(cases: dict[str, Any]) -> None:
+    assert [s.outcome for s in cases["all"]] == [
+        Outcome.URGENT, Outcome.URGENT, Outcome.ELIGIBLE, Outcome.ELIGIBLE, Outcome.REFER,
+        Outcome.ELIGIBLE,
+    ]  # fmt: skip
+
+
+def test_intakes_are_counted_per_week_and_outcome(cases: dict[str, Any]) -> None:
+    table = intakes_per_week(everything())
+    labels = [str(o.label) for o in Outcome]
+    assert table.columns[1:-1] == labels
+    week1 = dict(zip(labels, table.rows[0][1:-1], strict=True))
+    week2 = dict(zip(labels, table.rows[1][1:-1], strict=True))
+    assert table.rows[0][0] == BASE and table.rows[1][0] == BASE + timedelta(days=7)
+    assert week1[str(Outcome.URGENT.label)] == 2 and week1[str(Outcome.ELIGIBLE.label)] == 2
+    assert week2[str(Outcome.REFER.label)] == 1 and week2[str(Outcome.ELIGIBLE.label)] == 1
+    assert [row[-1] for row in table.rows] == [4, 2]
+
+
+def test_time_to_first_contact_gives_median_and_90th_percentile_per_outcome(
+    cases: dict[str, Any],
+) -> None:
+    rows = {row[0]: row[1:] for row in contact_times(everything()).rows}
+    # target, reached, median, p90 (hours); p90 of 1 h and 3 h is 1 + 0.9 × 2 = 2.8.
+    assert rows[str(Outcome.URGENT.label)] == [2, 2, 2.0, 2.8]
+    assert rows[str(Outcome.REFER.label)] == [24, 1, 20.0, 20.0]
+    assert rows[str(Outcome.ELIGIBLE.label)] == [48, 2, 45.0, 57.0]
+    assert rows[str(Outcome.REVIEW.label)] == [48, 0, None, None]
+
+
+def test_the_overdue_rate_counts_late_calls_and_cases_still_overdue(
+    cases: dict[str, Any],
+) -> None:
+    rows = {row[0]: row[1:] for row in overdue_rates(everything()).rows}
+    # target, past target, reached late, still overdue, rate
+    assert rows[str(Outcome.URGENT.label)] == [2, 2, 1, 0, 50.0]
+    assert rows[str(Outcome.REFER.label)] == [24, 1, 0, 0, 0.0]
+    assert rows[str(Outcome.ELIGIBLE.label)] == [48, 3, 1, 1, 66.7]
+    assert rows[str(Outcome.REVIEW.label)] == [48, 0, 0, 0, None]
+
+
+def test_conversion_counts_cases_booked_and_completed_and_leaves_plans_unknown(
+    cases: dict[str, Any],
+) -> None:
+    assert [row[1:] for row in conversion(everything()).rows] == [
+        [6, 100.0],
+        [5, 83.3],
+        [1, 16.7],
+        [None, None],
+    ]
+    only_casey = conversion(everything(chiropractor=cases["casey"]))
+    assert [row[1] for row in only_casey.rows] == [2, 2, 1, None]
+
+
+def test_no_show_rate_counts_consults_that_reached_their_time(cases: dict[str, Any]) -> None:
+    rows = {row[0]: row[1:] for row in no_shows(everything()).rows}
+    assert rows == {"Dr. Casey": [2, 1, 50.0], "Dr. Drew": [1, 0, 0.0], "All": [3, 1, 33.3]}
+
+
+def test_the_outcome_filter_keeps_only_that_outcome(cases: dict[str, Any]) -> None:
+    urgent = everything(outcome=Outcome.URGENT)
+    assert intakes_per_week(urgent).columns[1:-1] == [str(Outcome.URGENT.label)]
+    assert conversion(urgent).rows[0][1] == 2
+
+
+def test_target_hours_match_the_contact_deadlines_on_a_monday_morning() -> None:
+    monday = at(weeks_ago(-1), 10)
+    for outcome in Outcome:
+        deadline = workflow.contact_deadline(outcome.value, monday)
+        assert deadline - monday == timedelta(hours=TARGET_HOURS[outcome.value]), outcome
+
+
+def test_the_sqlite_percentile_interpolates_like_postgresql() -> None:
+    assert percentile([1.0], 0.9) == 1.0
+    assert percentile([1.0, 3.0], 0.5) == 2.0
+    assert percentile([10.0, 20.0, 30.0, 40.0], 0.9) == pytest.approx(37.0)
+
+
+# The page, charts and downloads ---------------------------------------------------------------
+
+
+def test_the_dashboard_shows_every_figure_with_its_table_and_the_care_placeholder(
+    client: Client, cases: dict[str, Any]
+) -> None:
+    response = viewer(client).get("/staff/reports/", period())
+    assert response.status_code == 200
+    page = response.content.decode()
+    for slug in ("intakes", "contact-times", "overdue", "conversion", "no-shows"):
+        assert f'src="/staff/reports/{slug}.svg?start=' in page
+        assert f'href="/staff/reports/{slug}.csv?start=' in page
+    assert "<caption>Overdue rate</caption>" in page
+    assert "66.7" in page and "Available once treatment plans are recorded." in page
+    assert "<script" not in page.replace('<script src="/static/js/staff.js"></script>', "")
+
+
+def test_the_dashboard_uses_a_bounded_number_of_queries(
+    client: Client, cases: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    viewer(client)
+    with django_assert_max_num_queries(15):
+        assert client.get("/staff/reports/", period()).status_code == 200
+
+
+@pytest.mark.parametrize("slug", ["intakes", "contact-times", "overdue", "conversion", "no-shows"])
+def test_each_chart_is_a_small_self_contained_svg_with_title_and_description(
+    client: Client, cases: dict[str, Any], slug: str
+) -> None:
+    response = viewer(client).get(f"/staff/reports/{slug}.svg", period())
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    body = response.content
+    assert len(body) <= 30 * 1024
+    root = ElementTree.fromstring(body)
+    assert root.tag == f"{SVG}svg"
+    assert root.findtext(f"{SVG}title")  # the report's title
+    assert root.findtext(f"{SVG}desc")  # what it counts, exactly
+    text = body.decode()
+    assert "<script" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in text
+
+
+def test_the_weekly_chart_stays_under_30_kb_over_two_years(client: Client) -> None:
+    end = timezone.localdate()
+    response = viewer(client).get(
+        "/staff/reports/intakes.svg", {"start": (end - timedelta(days=730)).isoformat()}
+    )
+    assert response.status_code == 200 and len(response.content) <= 30 * 1024
+
+
+def test_a_csv_download_has_the_same_figures_as_the_table(
+    client: Client, cases: dict[str, Any]
+) -> None:
+    response = viewer(client).get("/staff/reports/no-shows.csv", period())
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["Chiropractor", "Consults that reached their time", "No-shows",
+                       "No-show rate (%)"]  # fmt: skip
+    assert rows[1:] == [
+        ["Dr. Casey", "2", "1", "50.0"],
+        ["Dr. Drew", "1", "0", "0.0"],
+        ["All", "3", "1", "33.3"],
+    ]
+    steps = list(csv.reader(io.StringIO(
+        client.get("/staff/reports/conversion.csv", period()).content.decode()
+    )))  # fmt: skip
+    assert steps[-1] == ["Treatment plan started", "—", "—"]
+
+
+def test_the_dashboard_defaults_to_the_last_twelve_weeks(client: Client) -> None:
+    response = viewer(client).get("/staff/reports/")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.cleaned_data["end"] == timezone.localdate()
+    assert form.cleaned_data["end"] - form.cleaned_data["start"] == timedelta(days=83)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"start": "2026-13-45"}, "Enter a valid date."),
+        ({"start": "9999-12-31"}, "Please enter a date between"),
+        ({"start": "2026-05-01", "end": "2026-04-01"}, "The start date must be on or before"),
+        ({"start": "2020-01-01", "end": "2026-01-01"}, "at most two years"),
+        ({"outcome": "cured"}, "Select a valid choice"),
+        ({"chiropractor": "abc"}, "Select a valid choice"),
+        ({"chiropractor": "999999"}, "Select a valid choice"),
+    ],
+)
+def test_bad_filters_get_a_clear_message_never_a_500(
+    client: Client, query: dict[str, str], message: str
+) -> None:
+    viewer(client)
+    page = client.get("/staff/reports/", query)
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert page.context["sections"] == []
+    for url in ("/staff/reports/intakes.svg", "/staff/reports/intakes.csv"):
+        response = client.get(url, query)
+        assert response.status_code == 400
+        assert message in response.content.decode()
+
+
+def test_an_unknown_report_is_not_found(client: Client) -> None:
+    viewer(client)
+    assert client.get("/staff/reports/adverse-events.svg").status_code == 404
+    assert client.get("/staff/reports/nothing.csv").status_code == 404
+
+
+def test_the_dashboard_reads_in_spanish(client: Client) -> None:
+    viewer(client)
+    client.cookies["django_language"] = "es"
+    page = client.get("/staff/reports/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Panel de la clínica" in page
+    assert "Disponible cuando se registren los planes de tratamiento." in page
+
+
+# Who may see it -------------------------------------------------------------------------------
+
+URLS = ("/staff/reports/", "/staff/reports/intakes.svg", "/staff/reports/overdue.csv")
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_chiropractors_and_clinic_admins_see_the_dashboard_others_do_not(
+    client: Client, url: str
+) -> None:
+    assert client.get(url).status_code == 302  # anonymous: to the sign-in page
+    assert client.get(url)["Location"].startswith("/staff/login/")
+    for user, status in (
+        (make_front_desk(), 403),
+        (make_chiropractor(), 200),
+        (make_clinic_admin(), 200),
+    ):
+        other = Client()
+        sign_in_client(other, user)
+        assert other.get(url).status_code == status, user.username
+
+
+def test_only_roles_with_the_dashboard_see_it_in_the_menu(client: Client) -> None:
+    sign_in_client(client, make_front_desk())
+    assert "/staff/reports/" not in client.get("/staff/account/").content.decode()
+    admin = Client()
+    sign_in_client(admin, make_clinic_admin())
+    assert 'href="/staff/reports/"' in admin.get("/staff/account/").content.decode()
