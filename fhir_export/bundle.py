@@ -2,14 +2,14 @@
 
 `case_resources()` yields the resources one at a time (the bulk export writes them as they come);
 `bundle()` wraps them in a collection Bundle whose references all resolve inside it. Course of
-care (sessions, adverse events) comes from the hooks in fhir/care.py.
+care (sessions, adverse events) comes from the hooks in care.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.utils import translation
@@ -20,6 +20,7 @@ from intake.questions import QUESTIONS
 from screening import RULES_BY_ID
 
 from .care import CARE_HOOKS
+from .common import appointment_status, coding, consult_key, patient_key, patient_ref, when
 from .links import Links, compact, system
 from .questionnaire import answer_coding, questionnaire_reference, response_items
 
@@ -72,29 +73,11 @@ class Case:
         )
 
 
-def patient_key(case: Case) -> str:
-    # One Patient per submission until submissions are linked to a patient record; then the
-    # record's key goes here and the bulk export writes each patient once.
-    return case.key
-
-
-def patient_ref(case: Case, links: Links) -> dict[str, Any]:
-    return links.ref("Patient", patient_key(case))
-
-
 def source_ref(case: Case, links: Links) -> dict[str, Any]:
     """Who answered: the patient, or the parent, guardian or caregiver filling in for them."""
     if case.by_representative:
         return links.ref("RelatedPerson", f"{case.key}:representative")
     return patient_ref(case, links)
-
-
-def _when(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds") if moment is not None else None
-
-
-def _coding(name: str, code: str, display: str = "") -> dict[str, str]:
-    return compact({"system": system(f"CodeSystem/{name}"), "code": code, "display": display})
 
 
 def patient(case: Case, links: Links) -> dict[str, Any]:
@@ -148,7 +131,7 @@ def questionnaire_response(case: Case, links: Links) -> dict[str, Any]:
         "questionnaire": questionnaire_reference(),
         "status": "completed",
         "subject": patient_ref(case, links),
-        "authored": _when(s.signed_at),
+        "authored": when(s.signed_at),
         "source": source_ref(case, links),
         "item": response_items(case.answers),
     }
@@ -156,14 +139,14 @@ def questionnaire_response(case: Case, links: Links) -> dict[str, Any]:
 
 def _outcome_coding(outcome: str) -> dict[str, str]:
     label = str(Outcome(outcome).label) if outcome in Outcome.values else outcome
-    return _coding("triage-outcome", outcome, label)
+    return coding("triage-outcome", outcome, label)
 
 
 def _prediction(finding: dict[str, Any]) -> dict[str, Any]:
     rule = RULES_BY_ID.get(finding["rule"])
     return {
         "outcome": {
-            "coding": [_coding("screening-rule", finding["rule"])],
+            "coding": [coding("screening-rule", finding["rule"])],
             "text": finding["reason"],
         },
         "qualitativeRisk": {"coding": [_outcome_coding(finding["outcome"])]},
@@ -180,7 +163,7 @@ def risk_assessment(case: Case, record: ScreeningRecord, links: Links) -> dict[s
     if s.is_overridden:
         notes.append(
             {
-                "time": _when(s.overridden_at),
+                "time": when(s.overridden_at),
                 "text": f"Outcome set by staff to {s.outcome} (screened {s.screened_outcome}): "
                 f"{s.override_reason}",
             }
@@ -189,13 +172,13 @@ def risk_assessment(case: Case, record: ScreeningRecord, links: Links) -> dict[s
         "resourceType": "RiskAssessment",
         "id": links.id("RiskAssessment", f"{case.key}:screening:{record.pk or 'latest'}"),
         "status": "final",
-        "code": {"coding": [_coding("assessment", "heel-pain-triage", "Heel pain triage")]},
+        "code": {"coding": [coding("assessment", "heel-pain-triage", "Heel pain triage")]},
         "method": {
-            "coding": [_coding("screening-ruleset", record.ruleset)],
+            "coding": [coding("screening-ruleset", record.ruleset)],
             "text": f"Triage rules, version {record.ruleset}",
         },
         "subject": patient_ref(case, links),
-        "occurrenceDateTime": _when(record.created_at),
+        "occurrenceDateTime": when(record.created_at),
         "basis": [links.ref("QuestionnaireResponse", case.key)]
         + [{"display": f"docs/clinical.md: {source}"} for source in sources],
         # The outcome first, then one prediction per finding, most severe first.
@@ -220,40 +203,24 @@ def consents(case: Case, links: Links) -> Iterator[dict[str, Any]]:
             "scope": {"coding": [{"system": CONSENT_SCOPE, "code": scope}]},
             "category": [{"coding": [{"system": LOINC, "code": "59284-0"}]}],
             "patient": patient_ref(case, links),
-            "dateTime": _when(s.signed_at),
+            "dateTime": when(s.signed_at),
             "performer": [source_ref(case, links)],
             "policy": [{"uri": system(f"consent/{s.consent_version}/{name}")}],
             "provision": {"type": "permit"},
         }
 
 
-# What staff marked on the day, as the Appointment's status (unmarked: still "booked").
-ATTENDANCE_STATUS: dict[str, str] = {
-    Consult.Attendance.COMPLETED: "fulfilled",
-    Consult.Attendance.ARRIVED: "arrived",
-    Consult.Attendance.NO_SHOW: "noshow",
-}
-
-
-def _appointment_status(consult: Consult) -> str:
-    if consult.status == Consult.Status.CANCELLED:
-        return "cancelled"
-    if consult.status == Consult.Status.MISSED:
-        return "noshow"
-    return ATTENDANCE_STATUS.get(str(consult.attendance), "booked")
-
-
 def appointment(case: Case, consult: Consult, links: Links) -> dict[str, Any]:
     return {
         "resourceType": "Appointment",
-        "id": links.id("Appointment", f"consult:{consult.pk}"),
-        "status": _appointment_status(consult),
+        "id": links.id("Appointment", consult_key(consult.pk)),
+        "status": appointment_status(consult),
         "serviceType": [
-            {"coding": [_coding("consult-kind", consult.kind, str(consult.get_kind_display()))]}
+            {"coding": [coding("consult-kind", consult.kind, str(consult.get_kind_display()))]}
         ],
-        "start": _when(consult.starts_at),
-        "end": _when(consult.ends_at),
-        "created": _when(consult.booked_at),
+        "start": when(consult.starts_at),
+        "end": when(consult.ends_at),
+        "created": when(consult.booked_at),
         "supportingInformation": [links.ref("QuestionnaireResponse", case.key)],
         "participant": [
             {"actor": patient_ref(case, links), "status": "accepted"},
@@ -269,17 +236,17 @@ def pain_observations(case: Case, links: Links) -> Iterator[dict[str, Any]]:
         if not isinstance(value, int):
             continue
         question = QUESTIONS[code]
-        effective: dict[str, Any] = {"effectiveDateTime": _when(s.signed_at)}
+        effective: dict[str, Any] = {"effectiveDateTime": when(s.signed_at)}
         if code in PAST_WEEK:
             start = s.signed_at - timedelta(days=7)
-            effective = {"effectivePeriod": {"start": _when(start), "end": _when(s.signed_at)}}
+            effective = {"effectivePeriod": {"start": when(start), "end": when(s.signed_at)}}
         yield {
             "resourceType": "Observation",
             "id": links.id("Observation", f"{case.key}:{code}"),
             "status": "final",
             "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
             "code": {
-                "coding": [PAIN_SEVERITY, _coding("pain-score", code, str(question.staff_label))],
+                "coding": [PAIN_SEVERITY, coding("pain-score", code, str(question.staff_label))],
                 "text": str(question.staff_label),
             },
             "subject": patient_ref(case, links),
@@ -301,8 +268,10 @@ def case_resources(case: Case, links: Links) -> Iterator[dict[str, Any]]:
             yield compact(risk_assessment(case, case.screening, links))
         for consent in consents(case, links):
             yield compact(consent)
+        # A needling session's consult is its session's Appointment (care.py), listed once.
         for consult in case.consults:
-            yield compact(appointment(case, consult, links))
+            if consult.kind != Consult.Kind.NEEDLING_SESSION:
+                yield compact(appointment(case, consult, links))
         for observation in pain_observations(case, links):
             yield compact(observation)
         for hook in CARE_HOOKS:

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, date, datetime
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import HealthCheck, given, settings
 
+from care.demo import CourseCase, _seed_course, seed_demo_care
+from care.models import AdverseEvent, NeedlingSession
+from consults.models import Consult
 from fhir_export.bundle import Case, bundle
 from fhir_export.questionnaire import answers_from_response, catalogue_version, questionnaire
 from intake.models import AuditEvent, ScreeningRecord, Submission
@@ -25,7 +33,9 @@ from intake.questions import QUESTIONS, SECTIONS
 from intake.retention import anonymise
 from screening import RULES_BY_ID, Policy, screen
 from tests.helpers import make_front_desk, make_submission, sign_in
+from tests.scheduling import make_profile, next_monday
 from tests.test_access import ROLES, client_for
+from tests.test_care import TODAY, chiro_client, consult_today, session_data, start_care
 from tests.test_screening_properties import answer_sets
 
 SCREENED_AT = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
@@ -299,6 +309,22 @@ def test_every_demo_case_exports_valid_fhir_and_screens_the_same_from_its_answer
         kinds |= {e["resource"]["resourceType"] for e in data["entry"]}
         assert_round_trip(submission)
     assert {"Appointment", "RiskAssessment", "QuestionnaireResponse"} <= kinds
+    # The three patients part-way through a course: plan, sessions, Bea's bruise.
+    assert {"CarePlan", "Procedure", "AdverseEvent"} <= kinds
+    bruised = Submission.objects.get(last_name="Bruise")
+    data = bundle(Case.of(bruised))
+    sessions = [
+        a
+        for a in of_type(data, "Appointment")
+        if a["serviceType"][0]["coding"][0]["code"] == "needling_session"
+    ]
+    assert [a["status"] for a in sessions] == ["fulfilled", "fulfilled"]
+    [event] = of_type(data, "AdverseEvent")
+    assert event["seriousness"]["coding"][0]["code"] == "non-serious"
+    assert "outcome" not in event
+    # docs/fhir.md's table of a case's resources names every type produced.
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "fhir.md").read_text()
+    assert all(f"| `{kind}`" in doc for kind in kinds), kinds
 
 
 # Generated answer sets (the screening properties' strategy).
@@ -418,3 +444,198 @@ def test_the_docs_mapping_table_lists_every_question_with_its_item_type() -> Non
     items = {i["linkId"]: i for g in questionnaire()["item"] for i in g["item"]}
     for code, item in items.items():
         assert rows.get(code, "").startswith(item["type"]), code
+
+
+# The course of care: the plan, its sessions and adverse events (fhir_export/care.py).
+
+
+def by_id(data: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {f"urn:uuid:{r['id']}": r for r in of_type(data, kind)}
+
+
+def book_session_now(client: Client, desk: Client, ref: str, consult: Consult) -> Consult:
+    """Book the next session through the booking page, then move it to a few minutes ago."""
+    response = desk.post(
+        f"/staff/submissions/{ref}/care/session/book/",
+        {"chiropractor": consult.chiropractor_id, "starts_at": f"{next_monday(2)}T10:00"},
+    )
+    assert response.status_code == 302
+    booked = Consult.objects.still_to_come().get(submission__reference=ref)
+    start = timezone.now() - timedelta(minutes=5)
+    Consult.objects.filter(pk=booked.pk).update(
+        starts_at=start, ends_at=start + timedelta(minutes=30)
+    )
+    return booked
+
+
+@pytest.mark.django_db
+def test_a_course_of_care_exports_its_plan_sessions_once_each_and_the_adverse_event() -> None:
+    consult = consult_today()
+    client, desk = chiro_client(consult), client_for("front_desk")
+    submission = start_care(consult, client)
+    ref = submission.reference
+    first = book_session_now(client, desk, ref, consult)
+    assert (
+        client.post(f"/staff/submissions/{ref}/care/session/", session_data(consult)).status_code
+        == 302
+    )
+    session = NeedlingSession.objects.get(submission=submission)
+    assert session.consult_id == first.pk
+    response = client.post(
+        f"/staff/submissions/{ref}/care/adverse-event/",
+        {
+            "session": session.pk,
+            "occurred_on": TODAY().isoformat(),
+            "kind": "fainting",
+            "severity": "significant",
+            "action_taken": "Lay flat, recovered in 10 minutes.",
+        },
+    )
+    assert response.status_code == 302
+    event = AdverseEvent.objects.get()
+    clear = f"/staff/submissions/{ref}/care/adverse-event/{event.pk}/clear/"
+    assert client.post(clear, {"reason": "Seen; fine to continue lying down."}).status_code == 302
+    second = desk.post(
+        f"/staff/submissions/{ref}/care/session/book/",
+        {"chiropractor": consult.chiropractor_id, "starts_at": f"{next_monday(3)}T10:00"},
+    )
+    assert second.status_code == 302
+
+    data = bundle(Case.of(Submission.objects.get(pk=submission.pk)))
+    by_url = validate_bundle(data)
+
+    # Every consult once, as its kind: the consult, the recorded session, the booked one.
+    appointments = of_type(data, "Appointment")
+    assert len(appointments) == Consult.objects.filter(submission=submission).count() == 3
+    kinds = [a["serviceType"][0]["coding"][0]["code"] for a in appointments]
+    assert kinds == ["dry_needling", "needling_session", "needling_session"]
+    statuses = [a["status"] for a in appointments]
+    assert statuses == ["fulfilled", "fulfilled", "booked"]
+    assert appointments[1]["description"] == "Needling session 1 of 6"
+    assert appointments[2]["description"] == "Needling session 2 of 6"
+    assert appointments[1]["minutesDuration"] == 30
+
+    [plan] = of_type(data, "CarePlan")
+    assert plan["status"] == "active" and plan["intent"] == "plan"
+    assert plan["period"]["end"] == (TODAY() + timedelta(days=28)).isoformat()
+    needling, *home = plan["activity"]
+    repeat = needling["detail"]["scheduledTiming"]["repeat"]
+    assert (repeat["count"], repeat["frequency"], repeat["period"], repeat["periodUnit"]) == (
+        6,
+        1,
+        1,
+        "wk",
+    )
+    assert [by_url[r["reference"]]["status"] for r in needling["outcomeReference"]] == ["fulfilled"]
+    assert [a["detail"]["code"]["coding"][0]["code"] for a in home] == [
+        "plantar_fascia_stretch",
+        "heel_raise_high_load",
+    ]
+    plan_url = f"urn:uuid:{plan['id']}"
+    for appointment in appointments[1:]:
+        assert {"reference": plan_url} in appointment["supportingInformation"]
+
+    [procedure] = of_type(data, "Procedure")
+    assert procedure["performedDateTime"] == TODAY().isoformat()
+    assert [s["coding"][0]["code"] for s in procedure["bodySite"]] == [
+        "gastrocnemius",
+        "abductor_hallucis",
+    ]
+    [adverse] = of_type(data, "AdverseEvent")
+    assert adverse["actuality"] == "actual"
+    assert adverse["subject"] == {"reference": f"urn:uuid:{of_type(data, 'Patient')[0]['id']}"}
+    assert adverse["event"]["coding"][0]["code"] == "fainting"
+    assert adverse["seriousness"]["coding"][0] == {
+        "system": "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
+        "code": "serious",
+        "display": "Serious",
+    }
+    assert adverse["outcome"]["coding"][0]["code"] == "resolved"
+    assert by_url[adverse["suspectEntity"][0]["instance"]["reference"]] == procedure
+    assert {e["valueString"] for e in adverse["extension"]} == {
+        "Lay flat, recovered in 10 minutes.",
+        "Seen; fine to continue lying down.",
+    }
+
+
+@pytest.mark.django_db
+def test_a_held_session_and_a_cancelled_session_consult_export_as_such() -> None:
+    consult = consult_today()
+    client, desk = chiro_client(consult), client_for("front_desk")
+    submission = start_care(consult, client)
+    ref = submission.reference
+    held = session_data(
+        consult, new_blood_thinners="True", safety_decision="not_today", safety_reason="Ask GP"
+    )
+    response = client.post(f"/staff/submissions/{ref}/care/session/", held)
+    assert response.status_code == 302
+    assert not NeedlingSession.objects.get(submission=submission).needled
+    booked = desk.post(
+        f"/staff/submissions/{ref}/care/session/book/",
+        {"chiropractor": consult.chiropractor_id, "starts_at": f"{next_monday(2)}T10:00"},
+    )
+    assert booked.status_code == 302
+    Consult.objects.filter(kind=Consult.Kind.NEEDLING_SESSION).update(
+        status=Consult.Status.CANCELLED, cancelled_at=timezone.now()
+    )
+
+    data = bundle(Case.of(Submission.objects.get(pk=submission.pk)))
+    validate_bundle(data)
+    sessions = of_type(data, "Appointment")[1:]
+    assert [a["status"] for a in sessions] == ["fulfilled", "cancelled"]
+    assert "Not needled" in sessions[0]["comment"]
+    assert sessions[0]["requestedPeriod"] == [
+        {"start": TODAY().isoformat(), "end": TODAY().isoformat()}
+    ]
+    assert of_type(data, "Procedure") == []
+
+
+def seed_courses(profile: Any, count: int) -> None:
+    for number in range(count):
+        key = uuid.uuid4()
+        course = CourseCase(f"Extra{number}", "Course", ("same", "better"), mild_event=True)
+        _seed_course(course, number, key, profile, profile.user)
+
+
+@pytest.mark.django_db
+def test_bulk_export_writes_the_course_of_care_with_queries_independent_of_case_count(
+    tmp_path: Path,
+) -> None:
+    profile = make_profile("doc")
+    seed_demo_care(profile.user)
+    runs = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        with CaptureQueriesContext(connection) as queries:
+            call_command(
+                "export_fhir", "--since", "2000-01-01", "--out", str(out), stdout=io.StringIO()
+            )
+        runs.append(len(queries))
+        seed_courses(profile, 3)
+    # Twice the cases, the same queries: the care records come prefetched per chunk.
+    assert runs[0] == runs[1]
+
+    ids: set[str] = set()
+    refs: list[str] = []
+    for kind in (
+        "Appointment",
+        "CarePlan",
+        "Procedure",
+        "AdverseEvent",
+        "Patient",
+        "QuestionnaireResponse",
+    ):
+        for resource in read_ndjson(out / f"{kind}.ndjson"):
+            validate(resource)
+            ids.add(f"{kind}/{resource['id']}")
+            refs += references(resource)
+    assert all(ref in ids for ref in refs)
+    counts = {
+        o["type"]: o["count"]
+        for o in json.loads((out / "export_manifest.json").read_text())["output"]
+    }
+    # Three demo courses (3, 3 and 2 sessions) and three more of 2 sessions, each with a consult.
+    assert counts["CarePlan"] == 6
+    assert counts["Procedure"] == 8 + 6
+    assert counts["Appointment"] == 6 + 8 + 6
+    assert counts["AdverseEvent"] == 1 + 3

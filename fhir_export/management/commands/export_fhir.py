@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from care.models import NeedlingSession, TreatmentPlan
 from consults.models import Consult
 from intake import audit
 from intake.models import ScreeningRecord, Submission
@@ -40,6 +41,16 @@ def cases_since(since: date) -> Any:
         .prefetch_related(
             Prefetch("screenings", queryset=ScreeningRecord.objects.order_by("-created_at", "-pk")),
             Prefetch("consults", queryset=Consult.objects.select_related("chiropractor")),
+            # The course of care, for fhir_export/care.py's hooks.
+            Prefetch("treatment_plan", queryset=TreatmentPlan.objects.all()),
+            "treatment_plan__versions",
+            Prefetch(
+                "needling_sessions",
+                queryset=NeedlingSession.objects.select_related(
+                    "practitioner__chiropractor_profile"
+                ),
+            ),
+            "adverse_events",
         )
         .iterator(chunk_size=CHUNK_SIZE)
     )
