@@ -374,11 +374,9 @@ def book_session(request: HttpRequest, reference: str) -> HttpResponse:
 
 # The chart's own CSP: pygal's SVG carries its <style>; it has no script and fetches nothing.
 CHART_CSP = {
-    "DIRECTIVES": {
-        "default-src": ["'none'"],
-        "style-src": ["'unsafe-inline'"],
-        "frame-ancestors": ["'self'"],
-    }
+    "default-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "frame-ancestors": ["'self'"],
 }
 
 
