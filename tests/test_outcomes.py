@@ -14,12 +14,13 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from accounts.roles import CHIROPRACTOR, FRONT_DESK
 from care import links, outcomes, scores
 from care.models import NeedlingSession, OutcomeCheckIn, PlanVersion, TreatmentPlan
 from intake import audit
 from intake.models import AuditEvent, Outcome, Submission
 from outbox.models import Message
-from tests.helpers import run_tasks
+from tests.helpers import make_staff, run_tasks, sign_in
 from tests.test_access import ROLES, client_for
 from tests.test_care import chiro_client, consult_today, session_data, start_care
 
@@ -216,9 +217,7 @@ def test_forged_and_expired_check_in_links_show_the_invalid_link_page() -> None:
     assert Client().get("/care/progress/forged-token/").status_code == 404
     plan_token = links.plan_token(checkin.plan)
     assert Client().get(f"/care/progress/{plan_token}/").status_code == 404
-    OutcomeCheckIn.objects.filter(pk=checkin.pk).update(
-        due_at=timezone.now() - timedelta(days=15)
-    )
+    OutcomeCheckIn.objects.filter(pk=checkin.pk).update(due_at=timezone.now() - timedelta(days=15))
     assert Client().get(checkin_path(checkin)).status_code == 404
 
 
@@ -230,7 +229,7 @@ def test_something_new_with_a_red_flag_shows_urgent_advice_and_makes_the_case_ur
     assert Client().post(path, answers).status_code == 302
     page = Client().get(path).content.decode()
     assert "In the past 2 weeks, has one calf or leg become swollen" in page
-    flags = {code: "False" for code in ("fever_unwell", "hot_red_swollen", "wound_or_ulcer")}
+    flags = dict.fromkeys(("fever_unwell", "hot_red_swollen", "wound_or_ulcer"), "False")
     flags |= {
         "can_bear_weight": "True",
         "calf_swelling": "True",
@@ -255,7 +254,7 @@ def test_something_new_without_a_red_flag_just_thanks_the_patient() -> None:
     checkin = OutcomeCheckIn.objects.get(occasion="session")
     path = checkin_path(checkin)
     Client().post(path, {**BASELINE, "anything_new": "True"})
-    flags = {code: "False" for code in ("fever_unwell", "hot_red_swollen", "wound_or_ulcer")}
+    flags = dict.fromkeys(("fever_unwell", "hot_red_swollen", "wound_or_ulcer"), "False")
     flags |= {
         "can_bear_weight": "True",
         "calf_swelling": "False",
@@ -272,9 +271,7 @@ def test_something_new_without_a_red_flag_just_thanks_the_patient() -> None:
 def test_the_check_in_page_speaks_spanish() -> None:
     submission, _client = in_care_with_session()
     checkin = OutcomeCheckIn.objects.get(occasion="session")
-    html = (
-        Client(headers={"accept-language": "es"}).get(checkin_path(checkin)).content.decode()
-    )
+    html = Client(headers={"accept-language": "es"}).get(checkin_path(checkin)).content.decode()
     assert "¿Cómo le va?" in html
     assert "Enviar mis respuestas" in html
 
@@ -324,9 +321,7 @@ def test_every_session_recorded_gets_its_own_check_in() -> None:
     submission, client = in_care_with_session()
     consult = submission.consults.first()
     assert consult is not None
-    client.post(
-        f"/staff/submissions/{submission.reference}/care/session/", session_data(consult)
-    )
+    client.post(f"/staff/submissions/{submission.reference}/care/session/", session_data(consult))
     assert NeedlingSession.objects.filter(submission=submission).count() == 2
     assert OutcomeCheckIn.objects.filter(submission=submission, occasion="session").count() == 2
 
@@ -415,3 +410,25 @@ def test_the_chart_and_check_in_urls_answer_each_role_as_expected(role: str) -> 
     assert client.post(
         f"/staff/submissions/{submission.reference}/care/progress.svg"
     ).status_code in (302, 403, 405)
+
+
+def test_seed_demo_gives_the_improving_and_slow_patients_check_ins_on_their_charts() -> None:
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    better = Submission.objects.get(last_name="Better")
+    slow = Submission.objects.get(last_name="Slow")
+    assert OutcomeCheckIn.objects.filter(submission=better, answered_at__isnull=False).count() == 3
+    assert TreatmentPlan.objects.get(submission=better).minimal_change_reached
+    assert not TreatmentPlan.objects.get(submission=slow).minimal_change_reached
+    chiro, desk = Client(), Client()
+    sign_in(chiro, make_staff("outcomes-chiro", CHIROPRACTOR))
+    sign_in(desk, make_staff("outcomes-desk", FRONT_DESK))
+    page = chiro.get(f"/staff/submissions/{better.reference}/").content.decode()
+    assert "Improving: first-step pain 7 → 3 (−4)" in page
+    assert chiro.get(f"/staff/submissions/{slow.reference}/care/progress.svg").status_code == 200
+    queue = desk.get("/staff/", {"status": "in_care"}).content.decode()
+    assert queue.count("Not responding: reassess") == 1
