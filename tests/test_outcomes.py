@@ -155,7 +155,7 @@ def test_a_session_sends_a_check_in_whose_answers_set_the_psfs_baseline() -> Non
     invites = [m for m in mail.outbox if "/care/progress/" in m.body]
     assert len(invites) == 1  # the session's; the 6- and 12-week ones wait for their day
     assert "pain" not in invites[0].subject.lower()
-    path = link_in(invites[0].body)
+    path = link_in(str(invites[0].body))
 
     page = Client().get(path)
     assert page.status_code == 200
@@ -432,3 +432,20 @@ def test_seed_demo_gives_the_improving_and_slow_patients_check_ins_on_their_char
     assert chiro.get(f"/staff/submissions/{slow.reference}/care/progress.svg").status_code == 200
     queue = desk.get("/staff/", {"status": "in_care"}).content.decode()
     assert queue.count("Not responding: reassess") == 1
+
+
+def test_subject_access_and_anonymising_cover_the_check_ins() -> None:
+    from intake import retention
+    from staff.subject_access import subject_data
+
+    submission, _client = in_care_with_session()
+    checkin = OutcomeCheckIn.objects.get(occasion="session")
+    Client().post(checkin_path(checkin), {**BASELINE, "anything_new_text": "Synthetic words"})
+    data = subject_data(submission)["care"]
+    assert data["psfs_activities"] == ["Walking to work", "Standing at the sink"]
+    assert [c["nprs_first_step"] for c in data["outcome_checkins"] if c["answered_at"]] == [6]
+    OutcomeCheckIn.objects.filter(pk=checkin.pk).update(anything_new_text="Synthetic words")
+    retention.anonymise(submission, now=timezone.now())
+    checkin.refresh_from_db()
+    assert checkin.anything_new_text != "Synthetic words"
+    assert TreatmentPlan.objects.get(submission=submission).psfs_activities == []
