@@ -1,11 +1,12 @@
-"""Demo patients part-way through a course of care (seed_demo): one improving, one not, one with
-a mild adverse event. Synthetic names only; no emails are queued for them."""
+"""Demo patients part-way through a course of care (seed_demo): one improving, one not (flagged
+"not responding" at today's review), one with a mild adverse event; the first two have answered
+outcome check-ins for their charts. Synthetic names only; no emails are queued for them."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,12 +17,13 @@ from intake.demo import eligible_answers
 from intake.models import Submission, User
 from intake.submissions import create_submission
 
-from . import exercises
+from . import exercises, outcomes
 from .models import (
     AdverseEvent,
     AftercareCheck,
     ConsultResult,
     NeedlingSession,
+    OutcomeCheckIn,
     PlanVersion,
     TreatmentPlan,
 )
@@ -36,13 +38,27 @@ class CourseCase:
     feelings: tuple[str, ...]  # the two-day check after each session so far
     mild_event: bool = False
     revised: bool = False
+    # Outcome check-ins after each session: first-step pain and the PSFS scores (two activities).
+    outcomes: tuple[tuple[int, tuple[int, int]], ...] = ()
 
 
 COURSE_CASES = (
-    CourseCase("Imogen", "Better", ("same", "better", "better")),
-    CourseCase("Nolan", "Slow", ("same", "same", "worse"), revised=True),
+    CourseCase(
+        "Imogen",
+        "Better",
+        ("same", "better", "better"),
+        outcomes=((6, (3, 4)), (4, (5, 6)), (3, (7, 7))),
+    ),
+    CourseCase(
+        "Nolan",
+        "Slow",
+        ("same", "same", "worse"),
+        revised=True,
+        outcomes=((7, (3, 3)), (6, (3, 4)), (7, (3, 3))),
+    ),
     CourseCase("Bea", "Bruise", ("better", "same"), mild_event=True),
 )
+DEMO_ACTIVITIES = ["Demo: walking to work", "Demo: standing at the sink"]
 
 
 @transaction.atomic
@@ -132,6 +148,8 @@ def _seed_course(
             pus=False,
             fever=False,
         )
+        if index <= len(case.outcomes):
+            _checkin(plan, session, *case.outcomes[index - 1], baseline=index == 1)
     if case.mild_event:
         last = NeedlingSession.objects.filter(submission=submission).order_by("-number").first()
         event = AdverseEvent.objects.create(
@@ -145,10 +163,43 @@ def _seed_course(
         )
         audit.record(audit.CARE_ADVERSE_MILD, actor=by, submission=submission, event=event.pk)
     if case.revised:
-        _version(plan, 2, 8, by)
+        # Reviewed today: not improving, so the queue shows "not responding: reassess".
+        _version(plan, 2, 8, by, review_on=timezone.localdate())
+    outcomes.update_response(plan)
 
 
-def _version(plan: TreatmentPlan, number: int, sessions: int, by: User) -> None:
+def _checkin(
+    plan: TreatmentPlan,
+    session: NeedlingSession,
+    first_step: int,
+    psfs: tuple[int, int],
+    *,
+    baseline: bool,
+) -> None:
+    if baseline:
+        plan.psfs_activities = DEMO_ACTIVITIES
+        plan.save(update_fields=["psfs_activities"])
+    answered = timezone.make_aware(datetime.combine(session.date, time(19)))
+    OutcomeCheckIn.objects.create(
+        submission=plan.submission,
+        plan=plan,
+        session=session,
+        occasion=OutcomeCheckIn.Occasion.SESSION,
+        due_at=answered,
+        answered_at=min(answered, timezone.now()),
+        nprs_first_step=first_step,
+        nprs_average=max(first_step - 2, 0),
+        psfs_scores=list(psfs),
+        psfs_baseline=baseline,
+        global_change=None if baseline else 7 - first_step - 1,
+        adherence_days=5,
+        anything_new=False,
+    )
+
+
+def _version(
+    plan: TreatmentPlan, number: int, sessions: int, by: User, *, review_on: date | None = None
+) -> None:
     PlanVersion.objects.create(
         plan=plan,
         number=number,
@@ -158,7 +209,7 @@ def _version(plan: TreatmentPlan, number: int, sessions: int, by: User) -> None:
         exercises=[exercise.code for exercise in exercises.CATALOGUE],
         footwear="Demo: cushioned trainers; heel cups at work.",
         load_changes="Demo: cycling instead of running for four weeks.",
-        review_on=timezone.localdate() + timedelta(days=14),
+        review_on=review_on or timezone.localdate() + timedelta(days=14),
         by=by,
     )
     audit.record(

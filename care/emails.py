@@ -19,8 +19,8 @@ from outbox.models import Message
 from outbox.sending import enqueue
 
 from . import exercises
-from .links import check_url, plan_url
-from .models import NeedlingSession, PlanVersion
+from .links import check_url, checkin_url, plan_url
+from .models import NeedlingSession, OutcomeCheckIn, PlanVersion
 
 
 def _subject(plain: str, with_name: str) -> str:
@@ -98,4 +98,26 @@ def send_check(session: NeedlingSession) -> Message:
             body=body,
             submission_id=submission.pk,
             send_after=timezone.now() + timedelta(hours=settings.CLINIC_AFTERCARE_CHECK_HOURS),
+        )
+
+
+def send_checkin(checkin: OutcomeCheckIn, *, reminder: bool = False) -> Message:
+    """The outcome check-in, sent when it is due (send_after), or its one reminder (queued by
+    care.outcomes.remind at send time, only if still unanswered)."""
+    submission = checkin.submission
+    with translation.override(submission.language):
+        body = render_to_string(
+            "care/email/checkin.txt", _context(url=checkin_url(checkin), reminder=reminder)
+        )
+        return enqueue(
+            kind=Message.Kind.OUTCOME_REMINDER if reminder else Message.Kind.OUTCOME_CHECKIN,
+            key=f"care-checkin:{checkin.pk}:{'reminder' if reminder else 'invite'}",
+            to=submission.email,
+            subject=_subject(
+                _("A few questions about your progress"),
+                _("A few questions about your progress from %(clinic)s"),
+            ),
+            body=body,
+            submission_id=submission.pk,
+            send_after=None if reminder else checkin.due_at,
         )

@@ -21,7 +21,7 @@ from consults.models import Chiropractor, Consult
 from intake import audit, workflow
 from intake.models import Status, Submission, User
 
-from . import emails, exercises
+from . import emails, exercises, outcomes
 from .models import (
     AdverseEvent,
     AftercareCheck,
@@ -54,8 +54,10 @@ def holding_events(submission: Submission) -> QuerySet[AdverseEvent]:
 
 
 def with_care_flags(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
-    """The queue's rows with `care_hold`: a significant adverse event not yet cleared."""
-    return submissions.annotate(
+    """The queue's rows with `care_hold`: a significant adverse event not yet cleared, and
+    `not_responding` (care/outcomes.py): the review date has come without the minimal
+    important change."""
+    return outcomes.with_response_flag(submissions).annotate(
         care_hold=Exists(
             AdverseEvent.objects.filter(
                 submission=OuterRef("pk"),
@@ -164,6 +166,9 @@ def episode_panel(user: Any, submission: Submission) -> dict[str, Any]:
         "can_book": user.has_perm("consults.book_consult"),
         "next_consult": Consult.objects.still_to_come().filter(submission=submission).first(),
         "in_care": submission.status == Status.IN_CARE,
+        "progress": outcomes.progress(plan)
+        if plan and user.has_perm("care.view_outcomecheckin")
+        else None,
     }
 
 
@@ -264,6 +269,7 @@ def save_plan(
             workflow.plan_started(submission=submission, plan_id=plan.pk, by=by, request=request)
         except workflow.StepNotAllowed as refused:
             raise CareRefused(str(refused)) from refused
+        outcomes.schedule_plan_checkins(plan)
     # Sessions already booked show the new count on the agenda.
     Consult.objects.filter(
         submission=submission, kind=Consult.Kind.NEEDLING_SESSION, status=Consult.Status.ACTIVE
@@ -338,6 +344,7 @@ def record_session(
         )
         emails.send_aftercare(session, next_consult=upcoming)
         emails.send_check(session)
+    outcomes.schedule_session_checkin(session)
     return session
 
 

@@ -1,4 +1,5 @@
-"""The patient's signed links: the treatment plan, and the check after a session.
+"""The patient's signed links: the treatment plan, the check after a session, and the outcome
+check-in (docs/care.md#outcomes).
 
 Each kind of link has its own salt (one can never be used as the other) and carries a random
 key, never an id. clinic/logs.py masks their tokens in log lines.
@@ -11,13 +12,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.links import absolute_url
 
-from .models import NeedlingSession, TreatmentPlan
+from .models import NeedlingSession, OutcomeCheckIn, TreatmentPlan
 
 PLAN_SALT = "care.plan-link"
 CHECK_SALT = "care.check-link"
+CHECKIN_SALT = "care.checkin-link"
+# The latest a check-in is due after its link is signed (the 12-week one, signed at the start).
+CHECKIN_LONGEST_WAIT = timedelta(weeks=13)
 
 
 def plan_token(plan: TreatmentPlan) -> str:
@@ -63,3 +68,27 @@ def plan_url(plan: TreatmentPlan) -> str:
 
 def check_url(session: NeedlingSession) -> str:
     return absolute_url(reverse("care:check", args=[check_token(session)]))
+
+
+def checkin_token(checkin: OutcomeCheckIn) -> str:
+    return signing.dumps({"k": checkin.link_key}, salt=CHECKIN_SALT, compress=True)
+
+
+def checkin_from_token(token: str) -> OutcomeCheckIn | None:
+    """The check-in of a valid link: signed by us, and no more than CLINIC_CHECKIN_LINK_DAYS
+    past the check-in's own due time (a 12-week link is signed weeks before it is sent)."""
+    days = timedelta(days=settings.CLINIC_CHECKIN_LINK_DAYS)
+    try:
+        data = signing.loads(token, salt=CHECKIN_SALT, max_age=CHECKIN_LONGEST_WAIT + days)
+        checkin = OutcomeCheckIn.objects.select_related("submission", "plan").get(
+            link_key=data["k"], submission__anonymised_at__isnull=True
+        )
+    except (signing.BadSignature, KeyError, TypeError, OutcomeCheckIn.DoesNotExist):
+        return None
+    if timezone.now() > checkin.due_at + days:
+        return None
+    return checkin
+
+
+def checkin_url(checkin: OutcomeCheckIn) -> str:
+    return absolute_url(reverse("care:checkin", args=[checkin_token(checkin)]))

@@ -62,6 +62,13 @@ class TreatmentPlan(models.Model):
     link_key = models.CharField(max_length=40, unique=True, default=new_link_key)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The Patient-Specific Functional Scale's activities, named by the patient at the first
+    # check-in (the PSFS baseline) and asked about at every later one.
+    psfs_activities = models.JSONField(default=list, blank=True)
+    # Updated whenever a check-in is answered (care/outcomes.py): the latest answers show the
+    # minimal important change against the baseline. The queue flags "not responding" from it
+    # at the review date, in its one query.
+    minimal_change_reached = models.BooleanField(default=False)
 
     class Meta:
         permissions = [
@@ -285,3 +292,80 @@ class AftercareCheck(models.Model):
     @property
     def suggests_infection(self) -> bool:
         return self.spreading_redness or self.warmth_or_swelling or self.pus or self.fever
+
+
+class OutcomeCheckIn(models.Model):
+    """One patient-reported outcome check-in: sent after each session and at 6 and 12 weeks
+    after the plan starts, answered once through its signed link (care/outcomes.py)."""
+
+    class Occasion(models.TextChoices):
+        SESSION = "session", _("After a session")
+        WEEK_6 = "week_6", _("Six weeks after the plan started")
+        WEEK_12 = "week_12", _("Twelve weeks after the plan started")
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="outcome_checkins"
+    )
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="checkins")
+    session = models.OneToOneField(
+        NeedlingSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outcome_checkin",
+    )
+    occasion = models.CharField(max_length=20, choices=Occasion.choices)
+    due_at = models.DateTimeField()
+    # Random key inside the patient's signed check-in link.
+    link_key = models.CharField(max_length=40, unique=True, default=new_link_key)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    nprs_first_step = models.PositiveSmallIntegerField(null=True, blank=True)
+    nprs_average = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Scores (0–10, or None when skipped) in the order of the plan's psfs_activities.
+    psfs_scores = models.JSONField(default=list, blank=True)
+    # True when this check-in named the activities: the PSFS baseline (no rating of change).
+    psfs_baseline = models.BooleanField(default=False)
+    global_change = models.SmallIntegerField(null=True, blank=True)
+    adherence_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    anything_new = models.BooleanField(null=True, blank=True)
+    anything_new_text = models.TextField(blank=True)
+    # The red-flag questions asked after "something new": {code: bool}, and the urgent rules
+    # they made certain (intake/urgent.py).
+    red_flags = models.JSONField(default=dict, blank=True)
+    red_flags_answered_at = models.DateTimeField(null=True, blank=True)
+    urgent_rules = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "occasion"],
+                condition=~models.Q(occasion="session"),
+                name="outcomecheckin_one_per_week_occasion",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(global_change__isnull=True)
+                | models.Q(global_change__gte=-7, global_change__lte=7),
+                name="outcomecheckin_global_change_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(adherence_days__isnull=True) | models.Q(adherence_days__lte=7),
+                name="outcomecheckin_adherence_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(nprs_first_step__isnull=True)
+                | models.Q(nprs_first_step__lte=10),
+                name="outcomecheckin_nprs_first_step_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(nprs_average__isnull=True) | models.Q(nprs_average__lte=10),
+                name="outcomecheckin_nprs_average_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.pk} ({self.occasion}) of {self.submission_id}"
+
+    @property
+    def needs_red_flags(self) -> bool:
+        return bool(self.anything_new) and self.red_flags_answered_at is None

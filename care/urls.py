@@ -22,9 +22,15 @@ staff_patterns = [
         name="clear_hold",
     ),
     path("submissions/<str:reference>/care/finish/", views.finish, name="finish"),
+    path(
+        "submissions/<str:reference>/care/progress.svg",
+        views.progress_chart,
+        name="progress_chart",
+    ),
 ]
 
 patient_patterns = [
     path("plan/<str:token>/", views.plan_page, name="plan"),
     path("check/<str:token>/", views.check, name="check"),
+    path("progress/<str:token>/", views.checkin, name="checkin"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -24,9 +25,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.ratelimit import rate_limit
 from consults.booking import BookingNotAllowed, SlotTaken
+from intake import urgent
 from intake.models import Submission, User
 
-from . import episode, exercises
+from . import chart, episode, exercises, outcomes
+from .checkin_forms import CheckInForm, RedFlagForm
 from .episode import CareRefused
 from .forms import (
     AdverseEventForm,
@@ -37,10 +40,11 @@ from .forms import (
     ResultForm,
     SessionForm,
 )
-from .links import plan_from_token, session_from_check_token
-from .models import AdverseEvent, ConsultResult, NeedlingSession
+from .links import checkin_from_token, plan_from_token, session_from_check_token
+from .models import AdverseEvent, ConsultResult, NeedlingSession, OutcomeCheckIn, TreatmentPlan
 
 VIEW_PLAN = "care.view_treatmentplan"
+VIEW_OUTCOMES = "care.view_outcomecheckin"
 RECORD = "care.record_care"
 BOOK = "consults.book_consult"
 
@@ -368,6 +372,27 @@ def book_session(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+# The chart's own CSP: pygal's SVG carries its <style>; it has no script and fetches nothing.
+CHART_CSP = {
+    "default-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "frame-ancestors": ["'self'"],
+}
+
+
+@csp(CHART_CSP)  # type: ignore[arg-type]  # django-csp types views as (request) only
+@require_http_methods(["GET"])
+def progress_chart(request: HttpRequest, reference: str) -> HttpResponse:
+    """The progress chart as SVG, for the <img> on the episode page."""
+    submission = get_episode_for_staff(request, reference, VIEW_OUTCOMES)
+    plan = get_object_or_404(TreatmentPlan, submission=submission)
+    response = HttpResponse(
+        chart.render(outcomes.progress(plan)), content_type="image/svg+xml; charset=utf-8"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # Patients -------------------------------------------------------------------------------------
 
 
@@ -425,3 +450,64 @@ def check(request: HttpRequest, token: str) -> HttpResponse:
     }
     status = 400 if request.method == "POST" and answered is None else 200
     return render(request, "care/check.html", context, status=status)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limit("care_check")
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """The outcome check-in: the answers, then (after "something new") the red-flag questions,
+    then thanks, or the urgent advice at once. Each step answers once; a POST meant for a step
+    already done only shows where the patient is now."""
+    found = checkin_from_token(token)
+    if found is None:
+        return _link_invalid(request)
+    step = "answers" if found.answered_at is None else "red_flags" if found.needs_red_flags else ""
+    posted = request.method == "POST" and request.POST.get("step") == step
+    form: CheckInForm | RedFlagForm | None = None
+    if step == "answers":
+        answers = CheckInForm(
+            request.POST if posted else None, activities=found.plan.psfs_activities
+        )
+        if posted and answers.is_valid():
+            _answer(request, found, answers)
+            return redirect("care:checkin", token=token)
+        form = answers
+    elif step == "red_flags":
+        form = RedFlagForm(request.POST if posted else None)
+        if posted and form.is_valid():
+            outcomes.answer_red_flags(checkin=found, answers=form.cleaned_data, request=request)
+            return redirect("care:checkin", token=token)
+    return render(
+        request,
+        "care/checkin.html",
+        {
+            "step": step,
+            "form": form,
+            "checkin": found,
+            "baseline": step == "answers" and not found.plan.psfs_activities,
+            "advice": outcomes.urgent_advice(found) if not step else [],
+            "emergency_number": urgent.emergency_number(),
+            "emergency_tel": urgent.tel_href(urgent.emergency_number()),
+            "clinic_phone": settings.CLINIC_PHONE,
+        },
+        status=400 if posted else 200,
+    )
+
+
+def _answer(request: HttpRequest, found: OutcomeCheckIn, form: CheckInForm) -> None:
+    data = form.cleaned_data
+    activities = form.activities() if form.baseline else found.plan.psfs_activities
+    outcomes.answer(
+        checkin=found,
+        nprs_first_step=data["nprs_first_step"],
+        nprs_average=data["nprs_average"],
+        activities=activities,
+        psfs_scores=form.scores(len(activities)),
+        global_change=data.get("global_change"),
+        adherence_days=data["adherence_days"],
+        anything_new=data["anything_new"],
+        anything_new_text=data.get("anything_new_text", ""),
+        request=request,
+    )

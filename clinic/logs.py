@@ -17,7 +17,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 # Patient links carry a signed token in the path: whoever reads a log line must not be able to
 # book, cancel or resume with it.
 LINK_TOKEN = re.compile(
-    r"(/(?:consult/book|consult/appointment|intake/resume|care/plan|care/check)/)[^/\s\"'?#]+"
+    r"(/(?:consult/book|consult/appointment|intake/resume|care/plan|care/check|care/progress)/)[^/\s\"'?#]+"
 )
 
 _formatter = logging.Formatter()

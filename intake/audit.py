@@ -177,6 +177,12 @@ CARE_CHECK_URGENT = _action(
     _("reported possible infection after a session: the case is now %(to)s"),
     values=Outcome,
 )
+CARE_CHECKIN_ANSWERED = _action("care.checkin.answered", _("answered a progress check-in"))
+CARE_CHECKIN_URGENT = _action(
+    "care.checkin.urgent",
+    _("reported something new that needs urgent care: the case is now %(to)s"),
+    values=Outcome,
+)
 
 # Staff sign-in security.
 ENROLLED_TWO_FACTOR = _action(

@@ -49,6 +49,7 @@ CARE_TEXT_FIELDS = (
     ("NeedlingSession", "submission", ("safety_reason", "notes", "other_area")),
     ("AdverseEvent", "submission", ("description", "action_taken", "clearance_reason")),
     ("PlanVersion", "plan__submission", ("footwear", "load_changes")),
+    ("OutcomeCheckIn", "submission", ("anything_new_text",)),
 )
 
 
@@ -88,6 +89,10 @@ def anonymise(submission: Submission, *, now: datetime) -> None:
             rows = apps.get_model("care", model).objects.filter(**{path: submission})
             for field in fields:
                 rows.exclude(**{field: ""}).update(**{field: REMOVED})
+        # The activities the patient named for the PSFS are their words too.
+        apps.get_model("care", "TreatmentPlan").objects.filter(submission=submission).update(
+            psfs_activities=[]
+        )
 
 
 def _end_sessions_of(submission: Submission, *, now: datetime) -> None:

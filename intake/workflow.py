@@ -522,14 +522,7 @@ def aftercare_urgent(
 ) -> None:
     """The patient's answer after a session suggests infection: as an urgent intake does, the
     case becomes urgent (top of the queue) and the two-hour contact clock starts again."""
-    _locked(submission)
-    previous = submission.outcome
-    now = timezone.now()
-    submission.set_outcome(Outcome.URGENT)
-    submission.contact_due_at = contact_deadline(Outcome.URGENT, now)
-    submission.next_attempt_at = None
-    submission.save(update_fields=["outcome", "priority", "contact_due_at", "next_attempt_at"])
-    detail: dict[str, Any] = {"from": previous, "to": Outcome.URGENT}
+    detail = _care_urgent(submission)
     audit.record(
         audit.CARE_CHECK_URGENT,
         request=request,
@@ -538,3 +531,32 @@ def aftercare_urgent(
         by_patient=True,
         **detail,
     )
+
+
+@transaction.atomic
+def checkin_urgent(
+    *, submission: Submission, checkin_id: int, rules: list[str], request: HttpRequest | None = None
+) -> None:
+    """Something new in a progress check-in meets an urgent rule of the intake's screening: the
+    case becomes urgent, as after an infection answer (aftercare_urgent)."""
+    detail = _care_urgent(submission)
+    audit.record(
+        audit.CARE_CHECKIN_URGENT,
+        request=request,
+        submission=submission,
+        checkin=checkin_id,
+        rules=rules,
+        by_patient=True,
+        **detail,
+    )
+
+
+def _care_urgent(submission: Submission) -> dict[str, Any]:
+    """Make a case in care urgent: top of the queue, the two-hour contact clock again."""
+    _locked(submission)
+    previous = submission.outcome
+    submission.set_outcome(Outcome.URGENT)
+    submission.contact_due_at = contact_deadline(Outcome.URGENT, timezone.now())
+    submission.next_attempt_at = None
+    submission.save(update_fields=["outcome", "priority", "contact_due_at", "next_attempt_at"])
+    return {"from": previous, "to": Outcome.URGENT}

@@ -29,6 +29,8 @@ class Message(models.Model):
         CARE_PLAN = "care_plan", _("Treatment plan")
         AFTERCARE = "aftercare", _("Aftercare advice")
         AFTERCARE_CHECK = "aftercare_check", _("Check after a session")
+        OUTCOME_CHECKIN = "outcome_checkin", _("Progress check-in")
+        OUTCOME_REMINDER = "outcome_reminder", _("Progress check-in reminder")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

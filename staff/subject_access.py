@@ -194,6 +194,26 @@ def care_data(submission: Submission) -> dict[str, Any]:
             )
             for c in model("care", "AftercareCheck").objects.filter(session__in=sessions)
         ],
+        "psfs_activities": plan.psfs_activities if plan else [],
+        "outcome_checkins": [
+            fields(
+                c,
+                (
+                    "occasion",
+                    "due_at",
+                    "answered_at",
+                    "nprs_first_step",
+                    "nprs_average",
+                    "psfs_scores",
+                    "global_change",
+                    "adherence_days",
+                    "anything_new",
+                    "anything_new_text",
+                    "red_flags",
+                ),
+            )
+            for c in model("care", "OutcomeCheckIn").objects.filter(submission=submission)
+        ],
     }
 
 
