@@ -58,6 +58,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 CLINIC_NAME = env("CLINIC_NAME", "Heel Pain Clinic")
 CLINIC_PHONE = env("CLINIC_PHONE", "(555) 010-0000")
+# Where numbers written without a country code are (ISO 3166 code): "(555) 010-0001" -> +1...
+CLINIC_PHONE_REGION = env("CLINIC_PHONE_REGION", "US")
 # Appointment email subjects and calendar titles name the clinic only when it chooses so: a
 # specialist clinic's name on a lock screen says something about the patient.
 CLINIC_NAME_IN_SUBJECTS = env_bool("CLINIC_NAME_IN_SUBJECTS", False)
@@ -187,6 +189,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("CLINIC_TIME_ZONE", "America/Chicago")
 USE_I18N = True
 USE_TZ = True
+# One date and time style per language (clinic/formats/<lang>/formats.py), for every page.
+FORMAT_MODULE_PATH = ["clinic.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from consults.booking import send_booking_invite
 from intake import audit, workflow
-from intake.models import OPEN_STATUSES, Outcome, ScreeningRecord, Status, Submission, User
+from intake.models import (
+    OPEN_STATUSES,
+    ContactAttempt,
+    Outcome,
+    Status,
+    Submission,
+    User,
+)
 from intake.submissions import CannotRescreen, rescreen
 from intake.workflow import StepNotAllowed
 
@@ -34,13 +41,16 @@ from .display import (
     bmi,
     case_notes,
     findings_of,
+    latest_screenings,
     outcome_label,
     pain_scores,
     screening_history,
     timeline,
+    with_last_contact,
 )
 from .export import csv_response
 from .forms import (
+    ALL,
     ClearanceForm,
     ContactForm,
     NoteForm,
@@ -48,6 +58,7 @@ from .forms import (
     QueueFilterForm,
     StatusForm,
 )
+from .paging import keyset_page
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +85,8 @@ class QueueRow:
     screened_outcome: str
     status: str
     top_findings: list[FindingView]
+    last_contact_at: datetime | None
+    last_contact_result: str
 
 
 def _require(request: HttpRequest, *perms: str) -> None:
@@ -101,15 +114,6 @@ def get_submission_for_staff(
     return get_object_or_404(Submission, reference=str(pk_or_reference).upper())
 
 
-def _latest_screenings() -> Prefetch:
-    # One query for the whole page, whatever its size; the first of each list is the latest.
-    return Prefetch(
-        "screenings",
-        queryset=ScreeningRecord.objects.order_by("-created_at", "-pk"),
-        to_attr="screening_history",
-    )
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     _require(request, VIEW)
@@ -120,16 +124,20 @@ def home(request: HttpRequest) -> HttpResponse:
         filters = {k: v for k, v in form.audit_detail().items() if k != "searched"}
         audit.record(audit.SEARCHED_SUBMISSIONS, request=request, search=True, **filters)
     submissions = form.filter(Submission.objects.defer("answers", "user_agent"))
-    page = Paginator(submissions.prefetch_related(_latest_screenings()), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        with_last_contact(submissions).prefetch_related(latest_screenings()),
+        request.GET.get("after", ""),
+        PAGE_SIZE,
     )
     now = timezone.now()
     # Labels looked up once per page: Django's get_FOO_display() rebuilds its choices every call.
     outcomes = {value: str(label) for value, label in Outcome.choices}
     statuses = {value: str(label) for value, label in Status.choices}
+    results = {value: str(label) for value, label in ContactAttempt.Result.choices}
     rows = []
-    for submission in page:
+    for submission in page.rows:
         history = submission.screening_history  # type: ignore[attr-defined]
+        last_result = submission.last_contact_result  # type: ignore[attr-defined]
         rows.append(
             QueueRow(
                 submission=submission,
@@ -141,6 +149,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 ),
                 status=statuses.get(submission.status, submission.status),
                 top_findings=findings_of(history[0] if history else None, TOP_FINDINGS),
+                last_contact_at=submission.last_contact_at,  # type: ignore[attr-defined]
+                last_contact_result=results.get(last_result, last_result or ""),
             )
         )
     counts = Submission.objects.filter(status__in=OPEN_STATUSES).aggregate(
@@ -148,7 +158,14 @@ def home(request: HttpRequest) -> HttpResponse:
         **{outcome: Count("pk", filter=Q(outcome=outcome)) for outcome in Outcome.values},
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("after", None)
+    other_statuses = 0
+    widened = form.widened()
+    if not rows and request.GET.get("status") != ALL:
+        # Nothing here under this status: say how many the others hold, with one link to them.
+        everywhere = QueueFilterForm(widened)
+        everywhere.is_valid()
+        other_statuses = everywhere.filter(Submission.objects.all()).order_by()[:1001].count()
     return render(
         request,
         "staff/home.html",
@@ -159,18 +176,19 @@ def home(request: HttpRequest) -> HttpResponse:
             "outcome_counts": [(o, o.label, counts[o.value]) for o in Outcome],
             "overdue_count": counts["overdue"],
             "query": query.urlencode(),
+            "other_statuses": other_statuses,
+            "widen_query": widened.urlencode(),
             "can_export": request.user.has_perm(EXPORT),
         },
     )
 
 
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     _require(request, VIEW, EXPORT)
     form = QueueFilterForm(request.GET or None)
     form.is_valid()
-    submissions = form.filter(Submission.objects.all())
-    response, count = csv_response(submissions.iterator(chunk_size=500))
+    response, count = csv_response(form.filter(Submission.objects.all()))
     audit.record(audit.EXPORTED_SUBMISSIONS, request=request, count=count, **form.audit_detail())
     return response
 

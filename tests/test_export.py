@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 @pytest.fixture
@@ -64,8 +64,20 @@ def test_export_has_the_fixed_columns_then_every_question_by_staff_label(desk: C
     response = desk.get("/staff/export.csv")
     assert response["Content-Disposition"].startswith("attachment;")
     header, row = rows(response)
-    assert header[:5] == ["Reference", "Submitted", "Outcome", "Screened outcome", "Status"]
-    assert header[5:] == [str(q.staff_label) for q in QUESTIONS.values()]
+    assert header[:11] == [
+        "Reference",
+        "Submitted",
+        "Outcome",
+        "Screened outcome",
+        "Status",
+        "Cleared for consult",
+        "Finding rules",
+        "Findings",
+        "Last contact",
+        "Last contact result",
+        "Next attempt due",
+    ]
+    assert header[11:] == [str(q.staff_label) for q in QUESTIONS.values()]
     assert row[0] == submission.reference and row[2] == "Urgent" and row[4] == "New"
     assert "Yes" in row  # booleans in words, not True/False
 

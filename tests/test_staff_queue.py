@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from intake import workflow
-from intake.models import ScreeningRecord, Status, Submission
+from intake.models import QUEUE_ORDER, ScreeningRecord, Status, Submission
 from intake.submissions import contact_deadline
 from tests.helpers import make_front_desk, make_staff, make_submission, sign_in
 
@@ -145,14 +145,45 @@ def test_search_finds_by_reference(desk: Client) -> None:
     assert references(desk.get("/staff/", {"q": found.reference.lower()})) == [found.reference]
 
 
-def test_queue_pages_by_25_and_keeps_the_filters_in_page_links(desk: Client) -> None:
+def test_queue_pages_by_25_with_a_next_page_link_that_keeps_the_filters(desk: Client) -> None:
     for _ in range(27):
         make_submission(night_pain=True)
     first = desk.get("/staff/?outcome=refer")
-    assert len(first.context["page"].object_list) == 25
-    assert "outcome=refer&amp;page=2" in first.content.decode()
-    second = desk.get("/staff/?outcome=refer&page=2")
-    assert len(second.context["page"].object_list) == 2
+    assert len(first.context["page"].rows) == 25
+    cursor = first.context["page"].next_cursor
+    page = first.content.decode()
+    assert f"outcome=refer&amp;after={cursor}" in page and "Next page" in page
+    second = desk.get(f"/staff/?outcome=refer&after={cursor}")
+    assert len(second.context["page"].rows) == 2
+    assert second.context["page"].next_cursor == ""
+    assert 'href="?outcome=refer">First page</a>' in second.content.decode()
+
+
+def test_keyset_pages_cover_every_row_once_in_queue_order_even_with_equal_times(
+    desk: Client,
+) -> None:
+    moment = timezone.now() - timedelta(hours=1)
+    for n in range(30):
+        # Several rows share a submission time: the id breaks the tie.
+        make_submission(night_pain=n % 2 == 0, submitted_at=moment - timedelta(minutes=n // 4))
+    seen: list[str] = []
+    after = ""
+    for _ in range(5):
+        response = desk.get("/staff/", {"after": after} if after else {})
+        seen += references(response)
+        after = response.context["page"].next_cursor
+        if not after:
+            break
+    expected = list(Submission.objects.order_by(*QUEUE_ORDER).values_list("reference", flat=True))
+    assert seen == expected and len(set(seen)) == 30
+
+
+@pytest.mark.parametrize("cursor", ["junk", "1.2", "9.99999999999999999999.1", "-1.5.5", "1.5.0"])
+def test_a_broken_next_page_cursor_shows_the_first_page(desk: Client, cursor: str) -> None:
+    make_submission()
+    response = desk.get("/staff/", {"after": cursor})
+    assert response.status_code == 200
+    assert len(references(response)) == 1
 
 
 def _bulk_submissions(count: int, prefix: str) -> None:
