@@ -15,7 +15,13 @@ from django.utils import timezone
 from intake import workflow
 from intake.models import QUEUE_ORDER, ScreeningRecord, Status, Submission
 from intake.submissions import contact_deadline
-from tests.helpers import make_front_desk, make_staff, make_submission, sign_in
+from tests.helpers import (
+    make_chiropractor,
+    make_front_desk,
+    make_staff,
+    make_submission,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +268,62 @@ def test_seed_demo_loads_submissions_in_every_outcome_and_status_once() -> None:
     assert submissions.filter(overridden_at__isnull=False).exists()
     assert submissions.filter(cleared_for_consult=True).exists()
     assert submissions.filter(first_contact_at__isnull=False).exists()
+
+
+def test_a_queue_row_shows_tap_to_call_last_and_next_attempt_cleared_marker_and_exact_time(
+    desk: Client,
+) -> None:
+    submission = make_submission(
+        phone="(555) 010-0007", submitted_at=timezone.now() - timedelta(hours=26)
+    )
+    chiro = make_chiropractor("chiro-q")
+    workflow.clear_for_consult(submission=submission, by=chiro)
+    workflow.record_contact(submission=submission, result="no_answer", by=make_front_desk("desk-q"))
+    submission.refresh_from_db()
+    page = desk.get("/staff/").content.decode()
+    assert '<a class="queue-phone" href="tel:+15550100007">(555) 010-0007</a>' in page
+    assert "Last: No answer," in page
+    assert "Next try:" in page and submission.next_attempt_at is not None
+    assert "Cleared for consult" in page
+    exact = timezone.localtime(submission.submitted_at)
+    shown = f"{exact:%b} {exact.day}, {exact.year}"
+    assert "26 h ago" in page
+    assert f'title="{exact:%a}, {shown},' in page  # on hover
+    assert 'class="exact-time" tabindex="0"' in page  # and on keyboard focus
+    assert f'<span class="exact-text"> ({exact:%a}, {shown},' in page  # and for screen readers
+
+
+def test_a_row_without_calls_says_so(desk: Client) -> None:
+    make_submission()
+    assert "No call yet" in desk.get("/staff/").content.decode()
+
+
+def test_an_empty_result_says_how_many_other_statuses_hold_with_one_link_to_widen(
+    desk: Client,
+) -> None:
+    closed = make_submission(first_name="Quill", last_name="Closedcase")
+    Submission.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    response = desk.get("/staff/", {"q": "Closedcase", "outcome": "eligible"})
+    page = response.content.decode()
+    assert references(response) == []
+    assert "No submissions match these filters." in page
+    assert "1 match in other statuses." in page
+    assert 'href="?q=Closedcase&amp;outcome=eligible&amp;status=all">Show all statuses</a>' in page
+    widened = desk.get("/staff/?q=Closedcase&outcome=eligible&status=all")
+    assert references(widened) == [closed.reference]
+
+
+def test_an_empty_result_everywhere_offers_no_link(desk: Client) -> None:
+    page = desk.get("/staff/", {"q": "Nobody"}).content.decode()
+    assert "No submissions match these filters." in page and "Show all statuses" not in page
+
+
+def test_the_queue_with_contacts_and_clearances_stays_within_ten_queries(desk: Client) -> None:
+    front = make_front_desk("desk-c")
+    for _ in range(30):
+        submission = make_submission(night_pain=True)
+        workflow.record_contact(submission=submission, result="voicemail", by=front)
+    desk.get("/staff/")
+    with CaptureQueriesContext(connection) as queries:
+        assert desk.get("/staff/?q=555").status_code == 200
+    assert len(queries) <= 10
