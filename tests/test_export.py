@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from intake import audit
 from intake.models import AuditEvent
@@ -104,3 +106,40 @@ def test_export_needs_the_export_permission() -> None:
     sign_in(client, make_staff("viewer", None))
     assert client.get("/staff/export.csv").status_code == 403
     assert not AuditEvent.objects.filter(action=audit.EXPORTED_SUBMISSIONS).exists()
+
+
+def test_export_has_iso_times_the_birth_date_as_a_date_findings_and_the_last_contact(
+    desk: Client,
+) -> None:
+    from intake import workflow
+
+    submission = make_submission(calf_swelling=True, date_of_birth="1985-03-14")
+    workflow.record_contact(submission=submission, result="no_answer", by=make_front_desk("d2"))
+    header, row = rows(desk.get("/staff/export.csv"))
+    by_label = dict(zip(header, row, strict=True))
+    submitted = timezone.localtime(submission.submitted_at).isoformat(timespec="seconds")
+    assert by_label["Submitted"] == submitted
+    assert by_label[str(QUESTIONS["date_of_birth"].staff_label)] == "1985-03-14"
+    assert "dvt_signs" in by_label["Finding rules"].split("; ")
+    assert "possible deep-vein thrombosis" in by_label["Findings"]
+    assert by_label["Last contact result"] == "No answer"
+    assert datetime.fromisoformat(by_label["Last contact"]).tzinfo is not None
+    assert datetime.fromisoformat(by_label["Next attempt due"]) > datetime.fromisoformat(
+        by_label["Last contact"]
+    )
+    assert by_label["Cleared for consult"] == "No"
+
+
+def test_export_streams_rows_before_the_response_ends(desk: Client, monkeypatch) -> None:
+    monkeypatch.setattr("staff.export.CHUNK_ROWS", 2)
+    for _ in range(7):
+        make_submission()
+    response = desk.get("/staff/export.csv", {"status": "all"})
+    assert response.streaming
+    chunks = iter(response.streaming_content)
+    first = next(chunks).decode("utf-8-sig")
+    assert first.startswith("Reference,Submitted,")  # the header is sent at once
+    second = next(chunks).decode()
+    assert len(second.strip().splitlines()) == 2  # then rows, while more are still to come
+    rest = b"".join(chunks).decode()
+    assert len(rest.strip().splitlines()) == 5
