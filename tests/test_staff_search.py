@@ -129,13 +129,16 @@ def test_the_migration_backfill_fills_rows_stored_before_the_search_columns(
 ) -> None:
     import importlib
 
+    from types import SimpleNamespace
+
     from django.apps import apps
+    from django.db import connection
 
     Submission.objects.filter(pk=sasha.pk).update(phone_e164="", search_text="")
     migration = importlib.import_module(
         "intake.migrations.0009_search_columns_and_keyset_queue_indexes"
     )
-    migration.backfill(apps, None)
+    migration.backfill(apps, SimpleNamespace(connection=connection))
     sasha.refresh_from_db()
     assert sasha.phone_e164 == "+15550100001"
     assert sasha.search_text.startswith("sasha sample")
