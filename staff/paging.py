@@ -7,7 +7,7 @@ counting and skipping rows (OFFSET), which grew to seconds at a million submissi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -65,10 +65,20 @@ class KeysetPage:
         return len(self.rows)
 
 
-def keyset_page(submissions: QuerySet[Submission], after: str, size: int) -> KeysetPage:
-    """The `size` rows of `submissions` (in queue order) that come after the cursor `after`."""
+def keyset_page(
+    submissions: QuerySet[Submission],
+    after: str,
+    size: int,
+    *,
+    prepare: Callable[[QuerySet[Submission]], QuerySet[Submission]] = lambda rows: rows,
+) -> KeysetPage:
+    """The `size` rows of `submissions` (in queue order) that come after the cursor `after`.
+
+    `prepare` adds what only the shown rows need (annotations, prefetches), kept out of the
+    count so that counting stays an index scan.
+    """
     cursor = Cursor.parse(after) if after else None
-    page = submissions.order_by(*QUEUE_ORDER)
+    page = prepare(submissions.order_by(*QUEUE_ORDER))
     if cursor is not None:
         page = page.filter(
             TupleGreaterThan(

@@ -125,9 +125,10 @@ def home(request: HttpRequest) -> HttpResponse:
         audit.record(audit.SEARCHED_SUBMISSIONS, request=request, search=True, **filters)
     submissions = form.filter(Submission.objects.defer("answers", "user_agent"))
     page = keyset_page(
-        with_last_contact(submissions).prefetch_related(latest_screenings()),
+        submissions,
         request.GET.get("after", ""),
         PAGE_SIZE,
+        prepare=lambda rows: with_last_contact(rows).prefetch_related(latest_screenings()),
     )
     now = timezone.now()
     # Labels looked up once per page: Django's get_FOO_display() rebuilds its choices every call.

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from intake import workflow
+from intake.models import Status, Submission
 from tests.helpers import (
     assert_no_axe_violations,
     make_chiropractor,
@@ -74,8 +75,6 @@ def test_an_empty_search_offers_the_other_statuses_and_the_wide_queue_is_axe_cle
 ) -> None:
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    from intake.models import Status, Submission
-
     closed = make_submission(first_name="Quill", last_name="Closedcase")
     Submission.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from intake import audit
+from intake import audit, workflow
 from intake.models import AuditEvent
 from intake.questions import QUESTIONS
 from staff.export import safe_cell
@@ -111,8 +111,6 @@ def test_export_needs_the_export_permission() -> None:
 def test_export_has_iso_times_the_birth_date_as_a_date_findings_and_the_last_contact(
     desk: Client,
 ) -> None:
-    from intake import workflow
-
     submission = make_submission(calf_swelling=True, date_of_birth="1985-03-14")
     workflow.record_contact(submission=submission, result="no_answer", by=make_front_desk("d2"))
     header, row = rows(desk.get("/staff/export.csv"))

@@ -3,7 +3,12 @@ order, with or without a comma or accents; one set of rules for both."""
 
 from __future__ import annotations
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.test import Client
 
 from intake.models import Submission
@@ -127,13 +132,6 @@ def test_the_admin_search_uses_the_same_rules(sasha: Submission, query: str) -> 
 def test_the_migration_backfill_fills_rows_stored_before_the_search_columns(
     sasha: Submission,
 ) -> None:
-    import importlib
-
-    from types import SimpleNamespace
-
-    from django.apps import apps
-    from django.db import connection
-
     Submission.objects.filter(pk=sasha.pk).update(phone_e164="", search_text="")
     migration = importlib.import_module(
         "intake.migrations.0009_search_columns_and_keyset_queue_indexes"
