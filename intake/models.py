@@ -119,6 +119,10 @@ class Submission(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # The first time anyone reached the patient.
     first_contact_at = models.DateTimeField(null=True, blank=True)
+    # The latest contact attempt, copied here by record_contact so that the queue and the export
+    # show it without a subquery per row.
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    last_contact_result = models.CharField(max_length=20, blank=True)
     # Set when the patient cancels their consult, until someone reaches them or books again.
     patient_cancelled_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
@@ -73,18 +73,6 @@ def latest_screenings() -> Prefetch:
         "screenings",
         queryset=ScreeningRecord.objects.order_by("-created_at", "-pk"),
         to_attr="screening_history",
-    )
-
-
-def with_last_contact(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
-    """Annotated with the last contact attempt's time and result (`last_contact_at`/`_result`).
-
-    Two correlated subqueries, run for the fetched rows only: no query per row.
-    """
-    last = ContactAttempt.objects.filter(submission=OuterRef("pk")).order_by("-at", "-pk")
-    return submissions.annotate(
-        last_contact_at=Subquery(last.values("at")[:1]),
-        last_contact_result=Subquery(last.values("result")[:1]),
     )
 
 

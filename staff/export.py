@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from intake.models import ContactAttempt, Submission
 from intake.questions import SECTIONS, display_value
 
-from .display import findings_of, latest_screenings, outcome_label, status_label, with_last_contact
+from .display import findings_of, latest_screenings, outcome_label, status_label
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -69,7 +69,7 @@ def row(submission: Submission) -> list[str]:
         history = list(submission.screenings.order_by("-created_at", "-pk")[:1])
     findings = findings_of(history[0] if history else None)
     results = dict(ContactAttempt.Result.choices)
-    last_result = getattr(submission, "last_contact_result", None) or ""
+    last_result = submission.last_contact_result
     fixed = [
         submission.reference,
         iso(submission.submitted_at),
@@ -79,7 +79,7 @@ def row(submission: Submission) -> list[str]:
         _("Yes") if submission.cleared_for_consult else _("No"),
         "; ".join(f.rule for f in findings),
         "; ".join(f.reason for f in findings),
-        iso(getattr(submission, "last_contact_at", None)),
+        iso(submission.last_contact_at),
         str(results.get(last_result, last_result)),
         iso(submission.next_attempt_at),
     ]
@@ -113,9 +113,7 @@ def csv_lines(submissions: Iterable[Submission]) -> Iterator[str]:
 
 def for_export(submissions: QuerySet[Submission]) -> Iterator[Submission]:
     """The rows with what the CSV needs, streamed from a server-side cursor (PostgreSQL)."""
-    prepared = with_last_contact(submissions.defer("user_agent")).prefetch_related(
-        latest_screenings()
-    )
+    prepared = submissions.defer("user_agent").prefetch_related(latest_screenings())
     return prepared.iterator(chunk_size=CHUNK_ROWS)
 
 

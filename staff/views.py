@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -46,7 +45,6 @@ from .display import (
     pain_scores,
     screening_history,
     timeline,
-    with_last_contact,
 )
 from .export import csv_response
 from .forms import (
@@ -85,7 +83,6 @@ class QueueRow:
     screened_outcome: str
     status: str
     top_findings: list[FindingView]
-    last_contact_at: datetime | None
     last_contact_result: str
 
 
@@ -128,7 +125,7 @@ def home(request: HttpRequest) -> HttpResponse:
         submissions,
         request.GET.get("after", ""),
         PAGE_SIZE,
-        prepare=lambda rows: with_last_contact(rows).prefetch_related(latest_screenings()),
+        prepare=lambda rows: rows.prefetch_related(latest_screenings()),
     )
     now = timezone.now()
     # Labels looked up once per page: Django's get_FOO_display() rebuilds its choices every call.
@@ -138,7 +135,6 @@ def home(request: HttpRequest) -> HttpResponse:
     rows = []
     for submission in page.rows:
         history = submission.screening_history  # type: ignore[attr-defined]
-        last_result = submission.last_contact_result  # type: ignore[attr-defined]
         rows.append(
             QueueRow(
                 submission=submission,
@@ -150,8 +146,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 ),
                 status=statuses.get(submission.status, submission.status),
                 top_findings=findings_of(history[0] if history else None, TOP_FINDINGS),
-                last_contact_at=submission.last_contact_at,  # type: ignore[attr-defined]
-                last_contact_result=results.get(last_result, last_result or ""),
+                last_contact_result=results.get(
+                    submission.last_contact_result, submission.last_contact_result
+                ),
             )
         )
     counts = Submission.objects.filter(status__in=OPEN_STATUSES).aggregate(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -327,3 +329,20 @@ def test_the_queue_with_contacts_and_clearances_stays_within_ten_queries(desk: C
     with CaptureQueriesContext(connection) as queries:
         assert desk.get("/staff/?q=555").status_code == 200
     assert len(queries) <= 10
+
+
+def test_logging_a_call_keeps_the_last_contact_on_the_row_and_the_backfill_agrees(
+    desk: Client,
+) -> None:
+    submission = make_submission()
+    caller = make_front_desk("caller")
+    workflow.record_contact(submission=submission, result="voicemail", by=caller)
+    latest = workflow.record_contact(submission=submission, result="no_answer", by=caller)
+    submission.refresh_from_db()
+    assert (submission.last_contact_at, submission.last_contact_result) == (latest.at, "no_answer")
+    Submission.objects.filter(pk=submission.pk).update(last_contact_at=None, last_contact_result="")
+    migration = importlib.import_module("intake.migrations.0010_submission_last_contact")
+    with connection.cursor() as cursor:
+        migration.backfill(None, SimpleNamespace(execute=cursor.execute))
+    submission.refresh_from_db()
+    assert (submission.last_contact_at, submission.last_contact_result) == (latest.at, "no_answer")
