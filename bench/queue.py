@@ -90,6 +90,11 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    from django.db import connection
+
+    # Fresh planner statistics: a migration may just have filled new columns.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE intake_submission")
 
 
 def fill(rows: int) -> None:
@@ -163,6 +168,8 @@ def fill(rows: int) -> None:
                         else None
                     ),
                     first_contact_at=None if status == Status.NEW else submitted,
+                    last_contact_at=None if status == Status.NEW else submitted,
+                    last_contact_result="" if status == Status.NEW else "reached",
                 )
             )
             results.append(result)
