@@ -5,18 +5,20 @@ from __future__ import annotations
 import importlib
 import io
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from intake import workflow
 from intake.models import QUEUE_ORDER, ScreeningRecord, Status, Submission
 from intake.submissions import contact_deadline
+from staff.display import short_datetime
 from tests.helpers import (
     make_chiropractor,
     make_front_desk,
@@ -346,3 +348,23 @@ def test_logging_a_call_keeps_the_last_contact_on_the_row_and_the_backfill_agree
         migration.backfill(None, SimpleNamespace(execute=cursor.execute))
     submission.refresh_from_db()
     assert (submission.last_contact_at, submission.last_contact_result) == (latest.at, "no_answer")
+
+
+def test_dates_follow_the_one_style_of_each_language() -> None:
+    moment = timezone.make_aware(datetime(2026, 11, 30, 16, 5))
+    with translation.override("en"):
+        assert short_datetime(moment) == "Mon, Nov 30, 2026, 4:05 PM"
+        assert date_format(moment.date(), "DATE_FORMAT") == "November 30, 2026"
+    with translation.override("es"):
+        assert short_datetime(moment) == "lun 30 nov 2026, 16:05"
+        assert date_format(moment.date(), "DATE_FORMAT") == "30 de noviembre de 2026"
+
+
+def test_the_queue_in_spanish_shows_the_exact_time_in_the_spanish_style(desk: Client) -> None:
+    submission = make_submission()
+    exact = short_datetime(submission.submitted_at)
+    with translation.override("es"):
+        exact_es = short_datetime(submission.submitted_at)
+    page = desk.get("/staff/", headers={"accept-language": "es"}).content.decode()
+    assert exact_es != exact
+    assert f'title="{exact_es}"' in page

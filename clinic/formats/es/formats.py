@@ -7,6 +7,6 @@ appointments: "lunes 30 de noviembre de 2026, 16:00".
 DATE_FORMAT = r"j \d\e F \d\e Y"
 DATETIME_FORMAT = r"j \d\e F \d\e Y, H:i"
 TIME_FORMAT = "H:i"
-SHORT_DATE_FORMAT = "j M Y"
-SHORT_DATETIME_FORMAT = "D j M Y, H:i"
+SHORT_DATE_FORMAT = "j b Y"  # b: the month in lower case, as Spanish writes it
+SHORT_DATETIME_FORMAT = "D j b Y, H:i"
 MONTH_DAY_FORMAT = r"j \d\e F"
