@@ -23,8 +23,8 @@ from tests.helpers import (
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.mark.parametrize("width", [820, 768])
-def test_on_a_tablet_the_findings_column_is_readable_and_not_cut_off(
+@pytest.mark.parametrize("width", [768, 820, 1280])
+def test_on_a_tablet_or_desktop_the_findings_column_is_readable_and_not_cut_off(
     live_server: Any, page: Any, settings: Any, artifacts_dir: Path, width: int
 ) -> None:
     settings.SESSION_COOKIE_SECURE = False
