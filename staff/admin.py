@@ -111,6 +111,7 @@ class SubmissionAdmin(AuditedSearchMixin, admin.ModelAdmin):
     list_filter = ("outcome", "status", OverdueFilter, "cleared_for_consult", "submitted_at")
     # Shows the search box; the search itself is get_search_results (the queue's rules).
     search_fields = ("reference",)
+    search_help_text = _("Name (any order), reference, phone (any form) or email.")
     date_hierarchy = "submitted_at"
     list_per_page = 50
     # No status actions here: statuses move only through the workflow (intake/workflow.py).

@@ -56,7 +56,7 @@ from .forms import (
     QueueFilterForm,
     StatusForm,
 )
-from .paging import keyset_page
+from .paging import COUNT_CAP, keyset_page
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # Nothing here under this status: say how many the others hold, with one link to them.
         everywhere = QueueFilterForm(widened)
         everywhere.is_valid()
-        other_statuses = everywhere.filter(Submission.objects.all()).order_by()[:1001].count()
+        matches = everywhere.filter(Submission.objects.all()).order_by()[:COUNT_CAP].count()
+        other_statuses = matches
     return render(
         request,
         "staff/home.html",
