@@ -146,6 +146,12 @@ class Submission(models.Model):
                 condition=models.Q(status__in=[str(status) for status in OPEN_STATUSES]),
                 name="submission_open_queue_idx",
             ),
+            # The queue's summary (open cases per outcome, overdue) as an index-only scan.
+            models.Index(
+                fields=["outcome", "status", "contact_due_at", "id"],
+                condition=models.Q(status__in=[str(status) for status in OPEN_STATUSES]),
+                name="submission_open_counts_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

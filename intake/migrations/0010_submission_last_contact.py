@@ -1,5 +1,5 @@
 """The latest contact attempt on the submission row (written by workflow.record_contact), filled
-from the contact attempts already logged."""
+from the contact attempts already logged; an index for the queue's open-case counts."""
 
 from django.db import migrations, models
 
@@ -36,4 +36,12 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="submission",
+            index=models.Index(
+                condition=models.Q(("status__in", ["new", "contacted", "consult_booked"])),
+                fields=["outcome", "status", "contact_due_at", "id"],
+                name="submission_open_counts_idx",
+            ),
+        ),
     ]
