@@ -36,7 +36,7 @@ test: $(VENV)/.installed lint
 serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py migrate --noinput
-	$(VENV)/bin/gunicorn clinic.wsgi --workers 4 --bind 127.0.0.1:$(PORT) --no-control-socket
+	$(VENV)/bin/gunicorn clinic.wsgi --workers 4 --worker-class gthread --bind 127.0.0.1:$(PORT) --no-control-socket
 
 clean:
 	rm -rf $(VENV) var staticfiles artifacts
