@@ -163,8 +163,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # Nothing here under this status: say how many the others hold, with one link to them.
         everywhere = QueueFilterForm(widened)
         everywhere.is_valid()
-        matches = everywhere.filter(Submission.objects.all()).order_by()[:COUNT_CAP].count()
-        other_statuses = matches
+        wider = everywhere.filter(Submission.objects.all()).order_by()
+        other_statuses = wider[:COUNT_CAP].count()
     return render(
         request,
         "staff/home.html",
