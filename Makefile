@@ -36,7 +36,8 @@ test: $(VENV)/.installed lint
 	$(VENV)/bin/pytest
 
 # Production-style serving: DEBUG off, hashed and compressed static files served by whitenoise.
-# Four single-threaded (sync) workers, two per core, behind the TLS proxy (README: Deploying),
+# Four workers, two per core (gthread: a long streamed CSV export is not killed by the worker
+# timeout), one thread each, behind the TLS proxy (README: Deploying),
 # and one task worker beside them that sends the emails (docs/tasks.md; systemd runs it in
 # production). Ctrl+C stops both.
 serve: $(VENV)/.installed
@@ -44,7 +45,7 @@ serve: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	trap 'kill 0' EXIT; \
 	$(PY) manage.py run_worker & \
-	$(VENV)/bin/gunicorn clinic.wsgi --workers 4 --bind 127.0.0.1:$(PORT) --no-control-socket
+	$(VENV)/bin/gunicorn clinic.wsgi --workers 4 --worker-class gthread --bind 127.0.0.1:$(PORT) --no-control-socket
 
 clean:
 	rm -rf $(VENV) var staticfiles artifacts

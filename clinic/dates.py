@@ -18,8 +18,9 @@ DATE_FORMAT = pgettext_lazy("date format: weekday and full date", "l, F j, Y")
 WHEN_FORMAT = pgettext_lazy("date format: weekday, full date and time", "l, F j, Y, g:i A")
 # A day button of the slot picker: "Mon, Nov 30" / "lun 30 nov".
 SHORT_DAY_FORMAT = pgettext_lazy("date format: short weekday, day and month", "D, M j")
-# A date without the weekday, for dates of birth and answers: "Sept. 30, 1983".
-PLAIN_DATE_FORMAT = pgettext_lazy("date format: full date without weekday", "N j, Y")
+# A date without the weekday, for dates of birth and answers: "September 30, 1983" (as
+# DATE_FORMAT in clinic/formats/, which the staff pages use).
+PLAIN_DATE_FORMAT = pgettext_lazy("date format: full date without weekday", "F j, Y")
 # The time of day alone: "10:00 AM" / "10:00". The slot picker and every confirmation use it.
 TIME_FORMAT = pgettext_lazy("time format: hours and minutes", "g:i A")
 

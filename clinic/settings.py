@@ -75,6 +75,8 @@ CLINIC_EMAIL = env("CLINIC_EMAIL", "hello@example.com")
 CLINIC_UNITS = env("CLINIC_UNITS", "us")
 if CLINIC_UNITS not in ("us", "metric"):
     raise ImproperlyConfigured('CLINIC_UNITS must be "us" or "metric".')
+# Where numbers written without a country code are (ISO 3166 code): "(555) 010-0001" -> +1...
+CLINIC_PHONE_REGION = env("CLINIC_PHONE_REGION", "US")
 # Appointment email subjects and calendar titles name the clinic only when it chooses so: a
 # specialist clinic's name on a lock screen says something about the patient.
 CLINIC_NAME_IN_SUBJECTS = env_bool("CLINIC_NAME_IN_SUBJECTS", False)
@@ -214,6 +216,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("CLINIC_TIME_ZONE", "America/Chicago")
 USE_I18N = True
 USE_TZ = True
+# One date and time style per language (clinic/formats/<lang>/formats.py), for every page.
+FORMAT_MODULE_PATH = ["clinic.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

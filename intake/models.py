@@ -56,6 +56,9 @@ class Status(models.TextChoices):
 # intake/workflow.py holds every rule about moving between them.
 OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.CONSULT_BOOKED, Status.IN_CARE)
 FINAL_STATUSES = (Status.CLOSED, Status.REFERRED_OUT, Status.NOT_PROCEEDING)
+# The staff queue's order: most severe first, then oldest, then the id so that every row has
+# one place (the keyset cursor of "next page" relies on it).
+QUEUE_ORDER = ("priority", "submitted_at", "id")
 
 
 class Draft(models.Model):
@@ -90,7 +93,10 @@ class Submission(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=32)
+    phone = models.CharField(max_length=32)  # as the patient typed it
+    # Normalised copies for search, written with the row (intake/search.py explains them).
+    phone_e164 = models.CharField(max_length=20, blank=True, db_index=True)
+    search_text = models.CharField(max_length=500, blank=True)
     date_of_birth = models.DateField()
     language = models.CharField(max_length=5, default="en")
 
@@ -119,6 +125,10 @@ class Submission(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # The first time anyone reached the patient.
     first_contact_at = models.DateTimeField(null=True, blank=True)
+    # The latest contact attempt, copied here by record_contact so that the queue and the export
+    # show it without a subquery per row.
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    last_contact_result = models.CharField(max_length=20, blank=True)
     # Set when the patient cancels their consult, until someone reaches them or books again.
     patient_cancelled_at = models.DateTimeField(null=True, blank=True)
 
@@ -131,15 +141,22 @@ class Submission(models.Model):
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["priority", "submitted_at"]
+        ordering = list(QUEUE_ORDER)
         indexes = [
-            models.Index(fields=["priority", "submitted_at"], name="submission_queue_idx"),
+            # Queue order with the id last: the keyset ("next page") cursor of the staff queue.
+            models.Index(fields=["priority", "submitted_at", "id"], name="submission_queue_idx"),
             models.Index(fields=["status", "contact_due_at"], name="submission_due_idx"),
             # The front desk's default view: open submissions in queue order.
             models.Index(
-                fields=["priority", "submitted_at"],
+                fields=["priority", "submitted_at", "id"],
                 condition=models.Q(status__in=[str(status) for status in OPEN_STATUSES]),
                 name="submission_open_queue_idx",
+            ),
+            # The queue's summary (open cases per outcome, overdue) as an index-only scan.
+            models.Index(
+                fields=["outcome", "status", "contact_due_at", "id"],
+                condition=models.Q(status__in=[str(status) for status in OPEN_STATUSES]),
+                name="submission_open_counts_idx",
             ),
         ]
         constraints = [

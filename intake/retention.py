@@ -63,6 +63,8 @@ def anonymise(submission: Submission, *, now: datetime) -> None:
     submission.last_name = ""
     submission.email = ""
     submission.phone = ""
+    submission.phone_e164 = ""
+    submission.search_text = ""
     submission.date_of_birth = date(submission.date_of_birth.year, 1, 1)
     submission.answers = {}
     submission.signature = ""

@@ -17,6 +17,7 @@ from screening import Policy, Result, screen
 from . import audit
 from .models import ScreeningRecord, Submission, User
 from .questions import SECTIONS, validate_answers
+from .search import phone_e164, search_text
 from .workflow import contact_deadline
 
 CONSENT_VERSION = "2026-11"
@@ -82,6 +83,10 @@ def create_submission(
         last_name=cleaned["last_name"],
         email=cleaned["email"],
         phone=cleaned["phone"],
+        phone_e164=phone_e164(cleaned["phone"]),
+        search_text=search_text(
+            first_name=cleaned["first_name"], last_name=cleaned["last_name"], email=cleaned["email"]
+        ),
         date_of_birth=date.fromisoformat(cleaned["date_of_birth"]),
         language=language,
         consent_version=CONSENT_VERSION,

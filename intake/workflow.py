@@ -203,7 +203,8 @@ def record_contact(
     if submission.status in FINAL_STATUSES:
         raise StepNotAllowed(_("This case is closed. Contact attempts can no longer be logged."))
     attempt = submission.contacts.create(result=result, by=by)
-    fields = ["next_attempt_at"]
+    submission.last_contact_at, submission.last_contact_result = attempt.at, result
+    fields = ["next_attempt_at", "last_contact_at", "last_contact_result"]
     if result == ContactAttempt.Result.REACHED:
         submission.next_attempt_at = None
         submission.contact_due_at = None

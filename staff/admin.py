@@ -11,12 +11,20 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from intake import audit, workflow
-from intake.models import AuditEvent, CaseNote, ContactAttempt, ScreeningRecord, Submission
+from intake.models import (
+    QUEUE_ORDER,
+    AuditEvent,
+    CaseNote,
+    ContactAttempt,
+    ScreeningRecord,
+    Submission,
+)
+from intake.search import search_submissions
 
 from .display import answers_by_section, findings_of
 from .export import csv_response
@@ -101,7 +109,9 @@ class OverdueFilter(admin.SimpleListFilter):
 class SubmissionAdmin(AuditedSearchMixin, admin.ModelAdmin):
     list_display = ("reference", "name", "outcome", "status", "submitted_at", "overdue")
     list_filter = ("outcome", "status", OverdueFilter, "cleared_for_consult", "submitted_at")
-    search_fields = ("reference", "first_name", "last_name", "email", "phone")
+    # Shows the search box; the search itself is get_search_results (the queue's rules).
+    search_fields = ("reference",)
+    search_help_text = _("Name (any order), reference, phone (any form) or email.")
     date_hierarchy = "submitted_at"
     list_per_page = 50
     # No status actions here: statuses move only through the workflow (intake/workflow.py).
@@ -142,6 +152,12 @@ class SubmissionAdmin(AuditedSearchMixin, admin.ModelAdmin):
             },
         ),
     )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Submission], search_term: str
+    ) -> tuple[QuerySet[Submission], bool]:
+        # The same rules as the staff queue: phone numbers in any form, names in any order.
+        return search_submissions(queryset, search_term), False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [str(field) for _name, options in self.fieldsets for field in options["fields"]]
@@ -218,8 +234,8 @@ class SubmissionAdmin(AuditedSearchMixin, admin.ModelAdmin):
     @admin.action(description=_("Export selected as CSV"), permissions=["export"])
     def export_selected_as_csv(
         self, request: HttpRequest, queryset: QuerySet[Submission]
-    ) -> HttpResponse:
-        response, count = csv_response(queryset.order_by("priority", "submitted_at"))
+    ) -> StreamingHttpResponse:
+        response, count = csv_response(queryset.order_by(*QUEUE_ORDER))
         audit.record(audit.EXPORTED_SUBMISSIONS, request=request, count=count, via="admin")
         return response
 

@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import ngettext
 
 from intake import audit
 from intake.models import CaseNote, ContactAttempt, Outcome, ScreeningRecord, Status, Submission
@@ -44,8 +46,13 @@ class FindingView:
     is_red_flag: bool
 
 
-# "Tue 1 Dec, 9:14 AM": short enough for a timeline line, with the weekday staff think in.
-TIMELINE_FORMAT = pgettext_lazy("date format: short weekday, day, month and time", "D j M, g:i A")
+# The clinic's short date style (clinic/formats/): "Tue, Dec 1, 2026, 9:14 AM".
+TIMELINE_FORMAT = "SHORT_DATETIME_FORMAT"
+
+
+def short_datetime(moment: datetime) -> str:
+    """A moment in the clinic's short style, in the clinic's time zone and current language."""
+    return dateformat.format(timezone.localtime(moment), get_format(TIMELINE_FORMAT))
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,16 @@ class TimelineEntry:
 
     @property
     def when(self) -> str:
-        return dateformat.format(timezone.localtime(self.at), str(TIMELINE_FORMAT))
+        return short_datetime(self.at)
+
+
+def latest_screenings() -> Prefetch:
+    """Each submission's screenings, latest first, in one query per page or export chunk."""
+    return Prefetch(
+        "screenings",
+        queryset=ScreeningRecord.objects.order_by("-created_at", "-pk"),
+        to_attr="screening_history",
+    )
 
 
 def answers_by_section(answers: dict[str, Any]) -> list[AnswerSection]:

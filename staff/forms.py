@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consults.forms import SaneDateField
-from intake.models import OPEN_STATUSES, ContactAttempt, Outcome, Status, Submission
+from intake.models import OPEN_STATUSES, QUEUE_ORDER, ContactAttempt, Outcome, Status, Submission
+from intake.search import search_submissions
 from intake.workflow import CLEARANCE_NEEDS_REASON, MENU_MOVES, overdue_q
 
 OPEN = "open"
@@ -86,11 +87,15 @@ class QueueFilterForm(forms.Form):
         if data.get("submitted_to"):
             next_day = data["submitted_to"] + timedelta(days=1)
             submissions = submissions.filter(submitted_at__lt=_start_of(next_day))
-        query = (data.get("q") or "").strip()
-        # A phone number is one term however it is spaced; anything else is words.
-        for term in [query] if _phone_digits(query) else query.split()[:5]:
-            submissions = submissions.filter(_search(term))
-        return submissions.order_by("priority", "submitted_at")
+        submissions = search_submissions(submissions, data.get("q") or "")
+        return submissions.order_by(*QUEUE_ORDER)
+
+    def widened(self) -> QueryDict:
+        """This search and these filters over every status: the one link an empty result offers."""
+        query = QueryDict(mutable=True)
+        query.update({k: v for k, v in (self.data or {}).items() if k not in ("status", "after")})
+        query["status"] = ALL
+        return query
 
     def audit_detail(self) -> dict[str, Any]:
         """The filters for an audit entry: codes only (the search text may be a name)."""
@@ -103,32 +108,8 @@ class QueueFilterForm(forms.Form):
         }
 
 
-PHONE_LIKE = re.compile(r"[\d\s+\-().]+")
-
-
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _search(term: str) -> Q:
-    query = (
-        Q(reference=term.upper())
-        | Q(first_name__icontains=term)
-        | Q(last_name__icontains=term)
-        | Q(email__icontains=term)
-        | Q(phone__icontains=term)
-    )
-    digits = _phone_digits(term)
-    if digits:
-        # Callers read numbers out in any format: match the digits whatever separates them.
-        query |= Q(phone__regex=r"\D*".join(digits))
-    return query
-
-
-def _phone_digits(term: str) -> str:
-    """The digits of a search term that looks like (part of) a phone number, else ""."""
-    digits = re.sub(r"\D", "", term)
-    return digits if len(digits) >= 4 and PHONE_LIKE.fullmatch(term) else ""
 
 
 class ContactForm(forms.Form):

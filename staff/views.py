@@ -13,8 +13,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,9 +26,9 @@ from consults.booking import send_booking_invite
 from intake import audit, drafts, urgent, workflow
 from intake.models import (
     OPEN_STATUSES,
+    ContactAttempt,
     Draft,
     Outcome,
-    ScreeningRecord,
     Status,
     Submission,
     User,
@@ -44,6 +44,7 @@ from .display import (
     bmi,
     case_notes,
     findings_of,
+    latest_screenings,
     outcome_label,
     pain_scores,
     screening_history,
@@ -51,6 +52,7 @@ from .display import (
 )
 from .export import csv_response
 from .forms import (
+    ALL,
     ClearanceForm,
     ContactForm,
     NoteForm,
@@ -58,6 +60,7 @@ from .forms import (
     QueueFilterForm,
     StatusForm,
 )
+from .paging import COUNT_CAP, keyset_page
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +89,7 @@ class QueueRow:
     screened_outcome: str
     status: str
     top_findings: list[FindingView]
+    last_contact_result: str
 
 
 @dataclass(frozen=True)
@@ -144,15 +148,6 @@ def get_submission_for_staff(
     return get_object_or_404(Submission, reference=str(pk_or_reference).upper())
 
 
-def _latest_screenings() -> Prefetch:
-    # One query for the whole page, whatever its size; the first of each list is the latest.
-    return Prefetch(
-        "screenings",
-        queryset=ScreeningRecord.objects.order_by("-created_at", "-pk"),
-        to_attr="screening_history",
-    )
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     _require(request, VIEW)
@@ -162,17 +157,21 @@ def home(request: HttpRequest) -> HttpResponse:
         # A search finds patients by name: one entry with the filters, never the words.
         filters = {k: v for k, v in form.audit_detail().items() if k != "searched"}
         audit.record(audit.SEARCHED_SUBMISSIONS, request=request, search=True, **filters)
-    # care_hold: a significant adverse event holds needling (a badge on the row).
-    submissions = with_care_flags(form.filter(Submission.objects.defer("answers", "user_agent")))
-    page = Paginator(submissions.prefetch_related(_latest_screenings()), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    submissions = form.filter(Submission.objects.defer("answers", "user_agent"))
+    page = keyset_page(
+        submissions,
+        request.GET.get("after", ""),
+        PAGE_SIZE,
+        # The care badges (needling on hold, not responding) for the shown rows only.
+        prepare=lambda rows: with_care_flags(rows).prefetch_related(latest_screenings()),
     )
     now = timezone.now()
     # Labels looked up once per page: Django's get_FOO_display() rebuilds its choices every call.
     outcomes = {value: str(label) for value, label in Outcome.choices}
     statuses = {value: str(label) for value, label in Status.choices}
+    results = {value: str(label) for value, label in ContactAttempt.Result.choices}
     rows = []
-    for submission in page:
+    for submission in page.rows:
         history = submission.screening_history  # type: ignore[attr-defined]
         rows.append(
             QueueRow(
@@ -185,6 +184,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 ),
                 status=statuses.get(submission.status, submission.status),
                 top_findings=findings_of(history[0] if history else None, TOP_FINDINGS),
+                last_contact_result=results.get(
+                    submission.last_contact_result, submission.last_contact_result
+                ),
             )
         )
     counts = Submission.objects.filter(status__in=OPEN_STATUSES).aggregate(
@@ -192,7 +194,15 @@ def home(request: HttpRequest) -> HttpResponse:
         **{outcome: Count("pk", filter=Q(outcome=outcome)) for outcome in Outcome.values},
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("after", None)
+    other_statuses = 0
+    widened = form.widened()
+    if not rows and request.GET.get("status") != ALL:
+        # Nothing here under this status: say how many the others hold, with one link to them.
+        everywhere = QueueFilterForm(widened)
+        everywhere.is_valid()
+        wider = everywhere.filter(Submission.objects.all()).order_by()
+        other_statuses = wider[:COUNT_CAP].count()
     return render(
         request,
         "staff/home.html",
@@ -203,19 +213,21 @@ def home(request: HttpRequest) -> HttpResponse:
             "outcome_counts": [(o, o.label, counts[o.value]) for o in Outcome],
             "overdue_count": counts["overdue"],
             "query": query.urlencode(),
+            "other_statuses": other_statuses,
+            "widen_query": widened.urlencode(),
             "can_export": request.user.has_perm(EXPORT),
-            "urgent_drafts": urgent_drafts(),
+            # Unfinished forms that showed urgent advice head the plain queue's first page.
+            "urgent_drafts": urgent_drafts() if not request.GET else [],
         },
     )
 
 
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     _require(request, VIEW, EXPORT)
     form = QueueFilterForm(request.GET or None)
     form.is_valid()
-    submissions = form.filter(Submission.objects.all())
-    response, count = csv_response(submissions.iterator(chunk_size=500))
+    response, count = csv_response(form.filter(Submission.objects.all()))
     audit.record(audit.EXPORTED_SUBMISSIONS, request=request, count=count, **form.audit_detail())
     return response
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from intake import audit
+from intake import audit, workflow
 from intake.models import AuditEvent
 from intake.questions import QUESTIONS
 from staff.export import safe_cell
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 @pytest.fixture
@@ -64,8 +66,20 @@ def test_export_has_the_fixed_columns_then_every_question_by_staff_label(desk: C
     response = desk.get("/staff/export.csv")
     assert response["Content-Disposition"].startswith("attachment;")
     header, row = rows(response)
-    assert header[:5] == ["Reference", "Submitted", "Outcome", "Screened outcome", "Status"]
-    assert header[5:] == [str(q.staff_label) for q in QUESTIONS.values()]
+    assert header[:11] == [
+        "Reference",
+        "Submitted",
+        "Outcome",
+        "Screened outcome",
+        "Status",
+        "Cleared for consult",
+        "Finding rules",
+        "Findings",
+        "Last contact",
+        "Last contact result",
+        "Next attempt due",
+    ]
+    assert header[11:] == [str(q.staff_label) for q in QUESTIONS.values()]
     assert row[0] == submission.reference and row[2] == "Urgent" and row[4] == "New"
     assert "Yes" in row  # booleans in words, not True/False
 
@@ -92,3 +106,38 @@ def test_export_needs_the_export_permission() -> None:
     sign_in(client, make_staff("viewer", None))
     assert client.get("/staff/export.csv").status_code == 403
     assert not AuditEvent.objects.filter(action=audit.EXPORTED_SUBMISSIONS).exists()
+
+
+def test_export_has_iso_times_the_birth_date_as_a_date_findings_and_the_last_contact(
+    desk: Client,
+) -> None:
+    submission = make_submission(calf_swelling=True, date_of_birth="1985-03-14")
+    workflow.record_contact(submission=submission, result="no_answer", by=make_front_desk("d2"))
+    header, row = rows(desk.get("/staff/export.csv"))
+    by_label = dict(zip(header, row, strict=True))
+    submitted = timezone.localtime(submission.submitted_at).isoformat(timespec="seconds")
+    assert by_label["Submitted"] == submitted
+    assert by_label[str(QUESTIONS["date_of_birth"].staff_label)] == "1985-03-14"
+    assert "dvt_signs" in by_label["Finding rules"].split("; ")
+    assert "possible deep-vein thrombosis" in by_label["Findings"]
+    assert by_label["Last contact result"] == "No answer"
+    assert datetime.fromisoformat(by_label["Last contact"]).tzinfo is not None
+    assert datetime.fromisoformat(by_label["Next attempt due"]) > datetime.fromisoformat(
+        by_label["Last contact"]
+    )
+    assert by_label["Cleared for consult"] == "No"
+
+
+def test_export_streams_rows_before_the_response_ends(desk: Client, monkeypatch) -> None:
+    monkeypatch.setattr("staff.export.CHUNK_ROWS", 2)
+    for _ in range(7):
+        make_submission()
+    response = desk.get("/staff/export.csv", {"status": "all"})
+    assert response.streaming
+    chunks = iter(response.streaming_content)  # type: ignore[attr-defined]
+    first = next(chunks).decode("utf-8-sig")
+    assert first.startswith("Reference,Submitted,")  # the header is sent at once
+    second = next(chunks).decode()
+    assert len(second.strip().splitlines()) == 2  # then rows, while more are still to come
+    rest = b"".join(chunks).decode()
+    assert len(rest.strip().splitlines()) == 5

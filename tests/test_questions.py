@@ -369,7 +369,7 @@ def test_choice_questions_have_unique_values_and_multis_have_none() -> None:
         ("pain_side", "both", "Both"),
         ("prior_treatments", ["stretching", "insoles"], "Stretching; Insoles or arch supports"),
         ("prior_treatments", ["none"], "None of these"),
-        ("date_of_birth", "1980-02-29", "Feb. 29, 1980"),
+        ("date_of_birth", "1980-02-29", "February 29, 1980"),
         ("nprs_worst", 8, "8"),
         ("height_cm", 170.5, "170.5"),
         ("goals", "Walk the dog", "Walk the dog"),

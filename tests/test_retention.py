@@ -124,6 +124,7 @@ def test_finished_submissions_past_the_period_are_anonymised_keeping_reference_a
         "",
     )
     assert submission.answers == {} and submission.signature == ""
+    assert submission.phone_e164 == "" and submission.search_text == ""  # no longer found
     assert submission.ip_address is None and submission.user_agent == ""
     assert submission.date_of_birth.month == 1 and submission.date_of_birth.day == 1
     assert (submission.reference, submission.outcome, submission.submitted_at) == (

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from intake import workflow
-from intake.models import ScreeningRecord, Status, Submission
+from intake.models import QUEUE_ORDER, ScreeningRecord, Status, Submission
 from intake.submissions import contact_deadline
-from tests.helpers import make_front_desk, make_staff, make_submission, sign_in
+from staff.display import short_datetime
+from tests.helpers import (
+    make_chiropractor,
+    make_front_desk,
+    make_staff,
+    make_submission,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -145,14 +155,45 @@ def test_search_finds_by_reference(desk: Client) -> None:
     assert references(desk.get("/staff/", {"q": found.reference.lower()})) == [found.reference]
 
 
-def test_queue_pages_by_25_and_keeps_the_filters_in_page_links(desk: Client) -> None:
+def test_queue_pages_by_25_with_a_next_page_link_that_keeps_the_filters(desk: Client) -> None:
     for _ in range(27):
         make_submission(night_pain=True)
     first = desk.get("/staff/?outcome=refer")
-    assert len(first.context["page"].object_list) == 25
-    assert "outcome=refer&amp;page=2" in first.content.decode()
-    second = desk.get("/staff/?outcome=refer&page=2")
-    assert len(second.context["page"].object_list) == 2
+    assert len(first.context["page"].rows) == 25
+    cursor = first.context["page"].next_cursor
+    page = first.content.decode()
+    assert f"outcome=refer&amp;after={cursor}" in page and "Next page" in page
+    second = desk.get(f"/staff/?outcome=refer&after={cursor}")
+    assert len(second.context["page"].rows) == 2
+    assert second.context["page"].next_cursor == ""
+    assert 'href="?outcome=refer">First page</a>' in second.content.decode()
+
+
+def test_keyset_pages_cover_every_row_once_in_queue_order_even_with_equal_times(
+    desk: Client,
+) -> None:
+    moment = timezone.now() - timedelta(hours=1)
+    for n in range(30):
+        # Several rows share a submission time: the id breaks the tie.
+        make_submission(night_pain=n % 2 == 0, submitted_at=moment - timedelta(minutes=n // 4))
+    seen: list[str] = []
+    after = ""
+    for _ in range(5):
+        response = desk.get("/staff/", {"after": after} if after else {})
+        seen += references(response)
+        after = response.context["page"].next_cursor
+        if not after:
+            break
+    expected = list(Submission.objects.order_by(*QUEUE_ORDER).values_list("reference", flat=True))
+    assert seen == expected and len(set(seen)) == 30
+
+
+@pytest.mark.parametrize("cursor", ["junk", "1.2", "9.99999999999999999999.1", "-1.5.5", "1.5.0"])
+def test_a_broken_next_page_cursor_shows_the_first_page(desk: Client, cursor: str) -> None:
+    make_submission()
+    response = desk.get("/staff/", {"after": cursor})
+    assert response.status_code == 200
+    assert len(references(response)) == 1
 
 
 def _bulk_submissions(count: int, prefix: str) -> None:
@@ -232,3 +273,99 @@ def test_seed_demo_loads_submissions_in_every_outcome_and_status_once() -> None:
     assert submissions.filter(overridden_at__isnull=False).exists()
     assert submissions.filter(cleared_for_consult=True).exists()
     assert submissions.filter(first_contact_at__isnull=False).exists()
+
+
+def test_a_queue_row_shows_tap_to_call_last_and_next_attempt_cleared_marker_and_exact_time(
+    desk: Client,
+) -> None:
+    submission = make_submission(
+        phone="(555) 010-0007", submitted_at=timezone.now() - timedelta(hours=26)
+    )
+    chiro = make_chiropractor("chiro-q")
+    workflow.clear_for_consult(submission=submission, by=chiro)
+    workflow.record_contact(submission=submission, result="no_answer", by=make_front_desk("desk-q"))
+    submission.refresh_from_db()
+    page = desk.get("/staff/").content.decode()
+    assert '<a class="queue-phone" href="tel:+15550100007">(555) 010-0007</a>' in page
+    assert "Last: No answer," in page
+    assert "Next try:" in page and submission.next_attempt_at is not None
+    assert "Cleared for consult" in page
+    exact = timezone.localtime(submission.submitted_at)
+    shown = f"{exact:%b} {exact.day}, {exact.year}"
+    assert "26 h ago" in page
+    assert f'title="{exact:%a}, {shown},' in page  # on hover
+    assert 'class="exact-time" tabindex="0"' in page  # and on keyboard focus
+    assert f'<span class="exact-text"> ({exact:%a}, {shown},' in page  # and for screen readers
+
+
+def test_a_row_without_calls_says_so(desk: Client) -> None:
+    make_submission()
+    assert "No call yet" in desk.get("/staff/").content.decode()
+
+
+def test_an_empty_result_says_how_many_other_statuses_hold_with_one_link_to_widen(
+    desk: Client,
+) -> None:
+    closed = make_submission(first_name="Quill", last_name="Closedcase")
+    Submission.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    response = desk.get("/staff/", {"q": "Closedcase", "outcome": "eligible"})
+    page = response.content.decode()
+    assert references(response) == []
+    assert "No submissions match these filters." in page
+    assert "1 match in other statuses." in page
+    assert 'href="?q=Closedcase&amp;outcome=eligible&amp;status=all">Show all statuses</a>' in page
+    widened = desk.get("/staff/?q=Closedcase&outcome=eligible&status=all")
+    assert references(widened) == [closed.reference]
+
+
+def test_an_empty_result_everywhere_offers_no_link(desk: Client) -> None:
+    page = desk.get("/staff/", {"q": "Nobody"}).content.decode()
+    assert "No submissions match these filters." in page and "Show all statuses" not in page
+
+
+def test_the_queue_with_contacts_and_clearances_stays_within_ten_queries(desk: Client) -> None:
+    front = make_front_desk("desk-c")
+    for _ in range(30):
+        submission = make_submission(night_pain=True)
+        workflow.record_contact(submission=submission, result="voicemail", by=front)
+    desk.get("/staff/")
+    with CaptureQueriesContext(connection) as queries:
+        assert desk.get("/staff/?q=555").status_code == 200
+    assert len(queries) <= 10
+
+
+def test_logging_a_call_keeps_the_last_contact_on_the_row_and_the_backfill_agrees(
+    desk: Client,
+) -> None:
+    submission = make_submission()
+    caller = make_front_desk("caller")
+    workflow.record_contact(submission=submission, result="voicemail", by=caller)
+    latest = workflow.record_contact(submission=submission, result="no_answer", by=caller)
+    submission.refresh_from_db()
+    assert (submission.last_contact_at, submission.last_contact_result) == (latest.at, "no_answer")
+    Submission.objects.filter(pk=submission.pk).update(last_contact_at=None, last_contact_result="")
+    migration = importlib.import_module("intake.migrations.0012_submission_last_contact")
+    with connection.cursor() as cursor:
+        migration.backfill(None, SimpleNamespace(execute=cursor.execute))
+    submission.refresh_from_db()
+    assert (submission.last_contact_at, submission.last_contact_result) == (latest.at, "no_answer")
+
+
+def test_dates_follow_the_one_style_of_each_language() -> None:
+    moment = timezone.make_aware(datetime(2026, 11, 30, 16, 5))
+    with translation.override("en"):
+        assert short_datetime(moment) == "Mon, Nov 30, 2026, 4:05 PM"
+        assert date_format(moment.date(), "DATE_FORMAT") == "November 30, 2026"
+    with translation.override("es"):
+        assert short_datetime(moment) == "lun 30 nov 2026, 16:05"
+        assert date_format(moment.date(), "DATE_FORMAT") == "30 de noviembre de 2026"
+
+
+def test_the_queue_in_spanish_shows_the_exact_time_in_the_spanish_style(desk: Client) -> None:
+    submission = make_submission()
+    exact = short_datetime(submission.submitted_at)
+    with translation.override("es"):
+        exact_es = short_datetime(submission.submitted_at)
+    page = desk.get("/staff/", headers={"accept-language": "es"}).content.decode()
+    assert exact_es != exact
+    assert f'title="{exact_es}"' in page
