@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -235,7 +236,7 @@ def send_patients_to_call(
     items = [
         {
             "reference": c.submission.reference,
-            "when": f"{_when(c.starts_at):%Y-%m-%d %H:%M}",
+            "when": date_format(_when(c.starts_at), "SHORT_DATETIME_FORMAT"),
             "url": staff_url(c),
         }
         for c in consults
