@@ -96,7 +96,11 @@ def _seed_course(
         user_agent="Demo browser",
         submitted_at=now - timedelta(weeks=weeks, days=3),
     )
-    consult_at = now - timedelta(weeks=weeks)
+    # Each demo course has its own hour: one chiropractor cannot see two patients at once (on
+    # PostgreSQL the database refuses overlapping consults).
+    consult_at = (now - timedelta(weeks=weeks, hours=2 * number)).replace(
+        minute=0, second=0, microsecond=0
+    )
     consult = Consult.objects.create(
         chiropractor=profile,
         submission=submission,

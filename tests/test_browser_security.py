@@ -124,10 +124,10 @@ def test_the_code_and_lockout_pages_are_clear_and_accessible(
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="Enter your sign-in code").is_visible()
+    page.get_by_role("heading", name="Enter your sign-in code").wait_for()
     page.get_by_label("Code").fill("000000")
     page.get_by_role("button", name="Verify").click()
-    assert page.get_by_text("That code did not work").is_visible()
+    page.get_by_text("That code did not work").wait_for()
     assert_no_axe_violations(page)
 
     other = make_front_desk("desk2")
