@@ -454,14 +454,15 @@ def by_id(data: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 
 def book_session_now(client: Client, desk: Client, ref: str, consult: Consult) -> Consult:
-    """Book the next session through the booking page, then move it to a few minutes ago."""
+    """Book the next session through the booking page, then move it to today, right after the
+    consult (one chiropractor never has two overlapping consults: PostgreSQL refuses them)."""
     response = desk.post(
         f"/staff/submissions/{ref}/care/session/book/",
         {"chiropractor": consult.chiropractor_id, "starts_at": f"{next_monday(2)}T10:00"},
     )
     assert response.status_code == 302
     booked = Consult.objects.still_to_come().get(submission__reference=ref)
-    start = timezone.now() - timedelta(minutes=5)
+    start = consult.ends_at
     Consult.objects.filter(pk=booked.pk).update(
         starts_at=start, ends_at=start + timedelta(minutes=30)
     )
@@ -590,8 +591,9 @@ def test_a_held_session_and_a_cancelled_session_consult_export_as_such() -> None
     assert of_type(data, "Procedure") == []
 
 
-def seed_courses(profile: Any, count: int) -> None:
-    for number in range(count):
+def seed_courses(profile: Any, count: int, *, first: int) -> None:
+    # Numbers after the demo's own, so each course's consult has an hour of its own.
+    for number in range(first, first + count):
         key = uuid.uuid4()
         course = CourseCase(f"Extra{number}", "Course", ("same", "better"), mild_event=True)
         _seed_course(course, number, key, profile, profile.user)
@@ -604,14 +606,14 @@ def test_bulk_export_writes_the_course_of_care_with_queries_independent_of_case_
     profile = make_profile("doc")
     seed_demo_care(profile.user)
     runs = []
-    for run in ("a", "b"):
+    for index, run in enumerate(("a", "b")):
         out = tmp_path / run
         with CaptureQueriesContext(connection) as queries:
             call_command(
                 "export_fhir", "--since", "2000-01-01", "--out", str(out), stdout=io.StringIO()
             )
         runs.append(len(queries))
-        seed_courses(profile, 3)
+        seed_courses(profile, 3, first=10 + 3 * index)
     # Twice the cases, the same queries: the care records come prefetched per chunk.
     assert runs[0] == runs[1]
 
