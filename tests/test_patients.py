@@ -144,6 +144,7 @@ def test_staff_confirm_a_possible_match_and_can_undo_it(desk: Client) -> None:
     maybe = submit(email="ada.two@example.com", phone="555 010 8888")
     assert maybe.match_state == MatchState.POSSIBLE
     own_patient = maybe.patient_id
+    assert own_patient is not None
 
     page = desk.get(f"/staff/submissions/{maybe.reference}/").content.decode()
     assert "Possible match" in page and "Same person" in page and "Different person" in page
