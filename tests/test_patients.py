@@ -312,3 +312,14 @@ def test_the_patient_form_is_never_pre_filled_for_a_returning_patient() -> None:
     assert 'name="first_name"' in page
     assert "ada@example.com" not in page
     assert "Example" not in page
+
+
+def test_the_match_reasons_and_markers_are_in_spanish() -> None:
+    from django.utils import translation
+
+    with translation.override("es"):
+        assert patients.reason_labels(["email", "name_swapped"]) == [
+            "mismo correo electrónico",
+            "mismo nombre, con nombre y apellido invertidos",
+        ]
+        assert str(MatchState.POSSIBLE.label) == "Posible coincidencia"
