@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Outcome, Status, Submission, User
+from .models import AuditEvent, MatchState, Outcome, Status, Submission, User
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -35,7 +35,7 @@ class Action:
 
     name: str
     sentence: _StrPromise
-    values: type[Outcome] | type[Status] | None = None
+    values: type[Outcome] | type[Status] | type[MatchState] | None = None
     is_view: bool = False  # "viewed" entries, which staff can hide on the timeline
 
 
@@ -107,6 +107,19 @@ RESCREENED = _action(
     old="rescreened",
 )
 NOTE_ADDED = _action("intake.submission.note_added", _("added a note"))
+# Patients (intake/patients.py): matching a submission to a person, and staff's decisions.
+PATIENT_MATCHED = _action(
+    "intake.patient.matched",
+    _("was matched to a patient when submitted: %(state)s"),
+    values=MatchState,
+)
+PATIENT_SAME_PERSON = _action(
+    "intake.patient.same_person", _("decided the possible match is the same person")
+)
+PATIENT_DIFFERENT_PERSON = _action(
+    "intake.patient.different_person", _("decided the match is a different person")
+)
+PATIENT_UNDONE = _action("intake.patient.undone", _("undid the last patient decision"))
 # FHIR export (fhir/): one case as a Bundle, and the bulk NDJSON export (with its counts).
 FHIR_BUNDLE_EXPORTED = _action(
     "fhir.bundle.exported", _("downloaded the case as a FHIR bundle (%(resources)s resources)")

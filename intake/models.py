@@ -82,6 +82,38 @@ class Draft(models.Model):
         return f"Draft {self.pk}"
 
 
+class Patient(models.Model):
+    """One person across their submissions (intake/patients.py matches and links them).
+
+    The identifying fields are copied from the latest linked submission, normalised for
+    matching; the retention purge blanks them once every linked submission is anonymised.
+    """
+
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True, db_index=True)  # normalised: lowercase
+    phone_e164 = models.CharField(max_length=20, blank=True, db_index=True)
+    date_of_birth = models.DateField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+    # Set when staff moved this patient's only submission to another patient: it is then no
+    # longer offered as a match. Cleared when an undo gives it a submission back.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Patient {self.pk}"
+
+
+class MatchState(models.TextChoices):
+    """What matching decided for a submission; shown as a marker in the staff queue."""
+
+    NEW = "new", _("New patient")
+    RETURNING = "returning", _("Returning patient")
+    POSSIBLE = "possible", _("Possible match")
+
+
 class Submission(models.Model):
     """A signed intake: the answers by question code, the consent record and the triage."""
 
@@ -140,6 +172,19 @@ class Submission(models.Model):
     cleared_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
+    # The person (intake/patients.py): empty only on rows stored before patients existed and
+    # not yet filled by migration 0013. Written with match_state by the matching code.
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    )
+    match_state = models.CharField(max_length=10, choices=MatchState.choices, blank=True)
+    # For a possible match: the other patient staff are asked about, the score and its reasons.
+    match_candidate = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    match_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    match_reasons = models.JSONField(default=list, blank=True)
+
     class Meta:
         ordering = list(QUEUE_ORDER)
         indexes = [
@@ -189,6 +234,47 @@ class Submission(models.Model):
         """Make `outcome` the one staff act on, keeping the queue order in step."""
         self.outcome = outcome
         self.priority = SEVERITY[outcome]
+
+
+class PatientLink(models.Model):
+    """One change of a submission's patient, kept so it can be audited and undone.
+
+    Undoing puts back `previous_patient`, `previous_state` and `previous_candidate`.
+    """
+
+    class Kind(models.TextChoices):
+        MATCHED = "matched", _("Matched when submitted")
+        SAME_PERSON = "same_person", _("Staff: same person")
+        DIFFERENT_PERSON = "different_person", _("Staff: different person")
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="patient_links"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    previous_patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    previous_state = models.CharField(max_length=10, blank=True)
+    previous_candidate = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.submission_id})"
 
 
 class ScreeningRecord(models.Model):

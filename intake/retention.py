@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import audit
+from . import audit, patients
 from .drafts import SESSION_DRAFT, SESSION_SUBMITTED
 from .models import FINAL_STATUSES, CaseNote, Draft, ScreeningRecord, Submission
 
@@ -95,6 +95,9 @@ def anonymise(submission: Submission, *, now: datetime) -> None:
         apps.get_model("care", "TreatmentPlan").objects.filter(submission=submission).update(
             psfs_activities=[]
         )
+    # The patient record identifies the person too: blank it once none of theirs is left.
+    if submission.patient is not None:
+        patients.anonymise_if_done(submission.patient, now=now)
 
 
 def _end_sessions_of(submission: Submission, *, now: datetime) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 
 from screening import Policy, Result, screen
 
-from . import audit
+from . import audit, patients
 from .models import ScreeningRecord, Submission, User
 from .questions import SECTIONS, validate_answers
 from .search import phone_e164, search_text
@@ -102,6 +102,7 @@ def create_submission(
     submission.save()
     _screening_record(submission, result)
     audit.record(audit.SUBMITTED, submission=submission, outcome=result.outcome)
+    patients.match_new_submission(submission)
     return submission
 
 

@@ -110,7 +110,34 @@ def subject_data(submission: Submission) -> dict[str, Any]:
         ]
     if apps.is_installed("care"):
         data["care"] = care_data(submission)
+    data["patient_record"] = patient_record(submission)
     return data
+
+
+def patient_record(submission: Submission) -> dict[str, Any] | None:
+    """The patient this submission is linked to: their other submissions (by reference; each
+    has its own subject access export) and how the link came about."""
+    patient = submission.patient
+    if patient is None:
+        return None
+    return {
+        "patient_id": patient.pk,
+        "match_state": submission.match_state,
+        "submissions": list(
+            patient.submissions.order_by("submitted_at", "pk").values_list("reference", flat=True)
+        ),
+        "links": [
+            {
+                "kind": link.kind,
+                "score": link.score,
+                "reasons": link.reasons,
+                "by": _username(link.by),
+                "at": link.at,
+                "undone_at": link.undone_at,
+            }
+            for link in submission.patient_links.select_related("by")
+        ],
+    }
 
 
 def care_data(submission: Submission) -> dict[str, Any]:

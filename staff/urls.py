@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import subject_access, views
+from . import patients, subject_access, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,4 +22,11 @@ urlpatterns = [
     path("submissions/<str:reference>/override/", views.override_outcome, name="override"),
     path("submissions/<str:reference>/clear/", views.clear_for_consult, name="clear"),
     path("submissions/<str:reference>/rescreen/", views.rescreen_submission, name="rescreen"),
+    path("submissions/<str:reference>/patient/same/", patients.same_person, name="same_person"),
+    path(
+        "submissions/<str:reference>/patient/different/",
+        patients.different_person,
+        name="different_person",
+    ),
+    path("submissions/<str:reference>/patient/undo/", patients.undo, name="patient_undo"),
 ]

@@ -60,6 +60,7 @@ from .forms import (
     QueueFilterForm,
     StatusForm,
 )
+from .history import patient_history
 from .paging import COUNT_CAP, keyset_page
 
 logger = logging.getLogger(__name__)
@@ -290,6 +291,8 @@ def _page(request: HttpRequest, submission: Submission, **forms: Any) -> HttpRes
         "clearance_form": forms.get("clearance_form") or ClearanceForm(submission=submission),
         # The episode: plan, sessions, adverse events (templates/care/_episode_panel.html).
         "care": episode_panel(request.user, submission),
+        # The patient's earlier episodes and any match to decide (templates/staff/_history.html).
+        "history": patient_history(submission, can_decide=request.user.has_perm(CHANGE)),
     }
     status = 400 if forms else 200
     return render(request, "staff/submission.html", context, status=status)

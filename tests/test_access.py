@@ -55,6 +55,10 @@ CASES: list[tuple[str, str, dict[str, str], tuple[int, ...]]] = [
         (302, 403, 302, 403, 302, 403),
     ),
     ("post", "/staff/submissions/{ref}/rescreen/", {}, (302, 403, 302, 403, 302, 403)),
+    # Patient matches (staff/patients.py): deciding needs intake.change_submission.
+    ("post", "/staff/submissions/{ref}/patient/same/", {}, (302, 302, 302, 302, 302, 403)),
+    ("post", "/staff/submissions/{ref}/patient/different/", {}, (302, 302, 302, 302, 302, 403)),
+    ("post", "/staff/submissions/{ref}/patient/undo/", {}, (302, 302, 302, 302, 302, 403)),
     # Security: subject access export, own backup codes, lockouts and 2FA devices (admin).
     ("get", "/staff/submissions/{ref}/export.json", {}, (302, 403, 403, 200, 302, 403)),
     ("get", "/staff/two-factor/backup-codes/", {}, (302, 200, 200, 200, 302, 200)),
