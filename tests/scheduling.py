@@ -40,9 +40,13 @@ def make_profile(
 
 
 def next_monday(weeks_ahead: int = 1) -> date:
-    """A Monday at least a week away, so its slots are never in the past."""
+    """A Monday at least two days away, so its slots are never in the past nor inside the
+    patients' 24-hour cancel cutoff (on a Sunday, the coming Monday would be)."""
     today = timezone.localdate()
-    return today + timedelta(days=7 * weeks_ahead - today.weekday())
+    days = 7 * weeks_ahead - today.weekday()
+    if days < 2:
+        days += 7
+    return today + timedelta(days=days)
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

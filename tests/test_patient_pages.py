@@ -357,6 +357,7 @@ def test_spanish_pages_and_emails_write_dates_in_spanish_with_lowercase_months()
         "septiembre",
         "octubre",
         "noviembre",
+        "diciembre",
     ]
     assert any(month in body for month in months)
     assert not any(month.title() in body for month in months)
