@@ -8,15 +8,14 @@ Run by hand from the repository root (never from the test suite):
 
 It (re)creates its own PostgreSQL database (clinic_bench on 127.0.0.1:5432, user postgres),
 migrates it, collects static files, starts gunicorn as `make serve` does (4 workers, DEBUG off,
-rate limits off) on
-a free loopback port and drives the patients with threads (http.client, one keep-alive
-connection and cookie jar each), after warming every gunicorn thread: the landing page and its
-start link, each step GET + POST with its CSRF token, the review, the submit and the
-confirmation. The run is bounded by --patients and --timeout.
-It reports complete intakes per second, p50/p95 per request type and errors, the CPU each intake
-cost (gunicorn workers, PostgreSQL backends, the load generator; from /proc, so the figure holds
-even when other processes share the cores), and checks that exactly N submissions (and no
-drafts) exist afterwards.
+rate limits off) on a free loopback port and drives the patients with threads (http.client, one
+keep-alive connection and cookie jar each), after warming every gunicorn thread: the landing
+page and its start form (the first step's question, posted from there), each later step GET +
+POST with its CSRF token, the review, the submit and the confirmation. The run is bounded by
+--patients and --timeout. It reports complete intakes per second, p50/p95 per request type and
+errors, the CPU each intake cost (gunicorn workers, PostgreSQL backends, the load generator; from
+/proc, so the figure holds even when other processes share the cores), and checks that exactly
+N submissions (and no drafts) exist afterwards.
 """
 
 from __future__ import annotations
@@ -43,7 +42,8 @@ PYTHON = str(BIN / "python") if (BIN / "python").exists() else sys.executable
 GUNICORN = str(BIN / "gunicorn") if (BIN / "gunicorn").exists() else "gunicorn"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-START_RE = re.compile(r'<a class="btn btn-primary btn-lg" href="([^"]+)">')
+# The landing page holds the first step's question: its form posts to that step.
+START_RE = re.compile(r'<form method="post" action="([^"]+)"[^>]*data-intake-step')
 REFERENCE_RE = re.compile(r'class="reference-code">([A-Z0-9]+)<')
 
 # One eligible answer set, as the browser posts it (yes/no radios post "true"/"false").
@@ -195,14 +195,16 @@ class Patient:
 
     def intake(self, number: int, *, submit: bool = True) -> str:
         """One whole intake; the reference shown at the end ("" when not submitted)."""
-        # As a browser would: the landing page's "Start the form" link.
+        # As a browser would: the landing page's form answers the first step ("Who is
+        # filling in this form?") and posts it; each later step is loaded, then posted.
         _, page = self.expect("GET /", "GET", "/", 200)
         start = START_RE.search(page)
-        assert start, "no start link on the landing page"
+        assert start, "no start form on the landing page"
         path = start.group(1)
-        for step_path, answers in STEPS:
+        for number_of_step, (step_path, answers) in enumerate(STEPS):
             assert path == step_path, (path, step_path)
-            _, page = self.expect("GET step", "GET", path, 200)
+            if number_of_step > 0:
+                _, page = self.expect("GET step", "GET", path, 200)
             token = CSRF_RE.search(page)
             assert token, f"no CSRF token on {path}"
             form = {**answers, "csrfmiddlewaretoken": token.group(1), "action": "next"}

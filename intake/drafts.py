@@ -76,7 +76,9 @@ def remember_submission(session: SessionBase, submission: Submission) -> None:
 
 
 def start_draft(session: SessionBase, *, language: str) -> Draft:
-    draft = Draft.objects.create(language=language)
+    """A new draft for the session, not yet written: the step's `save_section` inserts it with
+    its first answers (one query instead of an insert and an update on every intake)."""
+    draft = Draft(language=language)
     if session.session_key is not None:
         # A session the visitor already had gets a new key (no fixation); a new one is
         # created with its key when the response is sent.
@@ -103,7 +105,10 @@ def save_section(draft: Draft, *, section: str, answers: Mapping[str, Any], step
     draft.step = step
     # The page language the patient uses now is the one their resume email is written in.
     draft.language = translation.get_language() or draft.language
-    draft.save(update_fields=["answers", "step", "language", "updated_at"])
+    if draft._state.adding:
+        draft.save(force_insert=True)  # a draft just started (start_draft)
+    else:
+        draft.save(update_fields=["answers", "step", "language", "updated_at"])
 
 
 def show_urgent_advice(draft: Draft, *, request: HttpRequest) -> list[str]:

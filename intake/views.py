@@ -49,14 +49,13 @@ ABOUT_THE_PATIENT = ("pain", "red_flags", "needling")
 
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
-    # A new patient goes straight to the first step; one with a form in progress, through
-    # /intake/, back to the step they reached.
-    in_progress = drafts.SESSION_DRAFT in request.session
-    if in_progress:
-        start_url = reverse("intake:start")
-    else:
-        start_url = reverse("intake:step", kwargs={"slug": SLUGS[0]})
-    return render(request, "intake/home.html", {"start_url": start_url})
+    # A new patient answers the first step ("Who is filling in this form?") right here: the
+    # form posts to that step, which saves a page load on every intake. One with a form in
+    # progress goes, through /intake/, back to the step they reached.
+    if drafts.SESSION_DRAFT in request.session:
+        return render(request, "intake/home.html", {"start_url": reverse("intake:start")})
+    form = form_for_section(STEPS[0][1])(None, answers={}, screening_date=timezone.localdate())
+    return render(request, "intake/home.html", {"form": form, "start_url": _step_url(SLUGS[0])})
 
 
 @login_not_required

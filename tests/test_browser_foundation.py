@@ -9,7 +9,7 @@ from tests.helpers import assert_no_axe_violations
 
 def test_landing_page_has_no_accessibility_violations(live_server: Any, page: Any) -> None:
     page.goto(live_server.url + "/")
-    assert page.get_by_role("link", name="Start the form").first.is_visible()
+    assert page.get_by_role("button", name="Start the form").is_visible()
     assert_no_axe_violations(page)
 
 

@@ -31,7 +31,7 @@ def test_the_emergency_box_is_above_the_start_button_on_a_phone(
 ) -> None:
     page.goto(live_server.url + "/")
     box = page.get_by_role("note").bounding_box()
-    start = page.get_by_role("link", name="Start the form").bounding_box()
+    start = page.get_by_role("button", name="Start the form").bounding_box()
     assert box["y"] + box["height"] <= start["y"]
     assert page.get_by_role("note").get_by_role("link", name="911").get_attribute("href") == (
         "tel:911"

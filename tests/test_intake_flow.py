@@ -52,8 +52,22 @@ def test_the_start_page_leads_to_the_first_step() -> None:
     assert response.status_code == 302 and response["Location"] == "/intake/who/"
 
 
-def test_the_landing_page_links_a_new_patient_straight_to_the_first_step() -> None:
-    assert 'btn-lg" href="/intake/who/"' in Client().get("/").content.decode()
+def test_the_landing_page_asks_the_first_question_and_posts_it_to_the_first_step() -> None:
+    client = Client()
+    page = client.get("/").content.decode()
+    assert '<form method="post" action="/intake/who/"' in page
+    assert "Who is filling in this form?" in page and 'name="completed_by"' in page
+    response = client.post("/intake/who/", {"completed_by": "self", "action": "next"})
+    assert response.status_code == 302 and response["Location"] == "/intake/about/"
+    draft = Draft.objects.get()
+    assert draft.answers == {"completed_by": "self"} and draft.step == "about"
+
+
+def test_a_guardian_who_starts_from_the_landing_page_without_a_name_is_asked_for_it() -> None:
+    response = Client().post("/intake/who/", {"completed_by": "parent_guardian"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Step 1 of 6" in page and 'id="representative_name-error"' in page
 
 
 def test_the_landing_page_takes_a_patient_back_to_the_step_they_reached(client: Client) -> None:
