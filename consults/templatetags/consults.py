@@ -88,7 +88,13 @@ def booking_offer(context: template.Context, submission: Submission | None) -> d
     shared["clinic_directions"] = context.get("clinic_directions")
     consult = booked_consult(submission)
     if consult is not None:
-        return {**shared, "consult": consult, "manage_url": manage_path(consult), "url": None}
+        return {
+            **shared,
+            **consult.location.contact(),
+            "consult": consult,
+            "manage_url": manage_path(consult),
+            "url": None,
+        }
     if (
         submission is None
         or booking_block_reason(submission) is not None
