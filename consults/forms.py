@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from intake.models import User
 
-from .models import Chiropractor, TimeOff, WorkingHours
+from .models import Chiropractor, Location, TimeOff, WorkingHours
 
 
 class ChiropractorForm(forms.ModelForm):
@@ -125,6 +126,22 @@ class DayForm(forms.Form):
         queryset=Chiropractor.objects.filter(is_active=True), label=_("Chiropractor")
     )
     day = SaneDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(),
+        label=_("Location"),
+        required=False,
+        empty_label=_("Any location"),
+    )
+
+    def __init__(self, *args: Any, locations: Sequence[Location] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A location to choose only where there is more than one (docs/locations.md).
+        if len(locations) > 1:
+            field = self.fields["location"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Location.objects.filter(pk__in=[place.pk for place in locations])
+        else:
+            del self.fields["location"]
 
 
 class CancelForm(forms.Form):

@@ -26,9 +26,7 @@ def new_ics_uid() -> str:
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(
-            _("Use a time zone name such as America/Chicago."), code="time_zone"
-        )
+        raise ValidationError(_("Use a time zone name such as America/Chicago."), code="time_zone")
 
 
 class Location(models.Model):

@@ -61,9 +61,7 @@ def _days_with_slots(
     days = booking_days()
     by_day: dict[date, list[Slot]] = {}
     for chiropractor in chiropractors:
-        for slot in free_slots(
-            chiropractor, days[0], days[-1], exclude=exclude, location=location
-        ):
+        for slot in free_slots(chiropractor, days[0], days[-1], exclude=exclude, location=location):
             by_day.setdefault(timezone.localdate(slot.starts_at), []).append(slot)
     return {day: sorted(slots, key=lambda s: s.starts_at) for day, slots in sorted(by_day.items())}
 
@@ -103,7 +101,9 @@ def _slot_page(
             "slots": by_day.get(day, []) if day else [],
             "show_names": len(chiropractors) > 1,
             # The day links and the form keep the chosen location (several locations only).
-            "location_query": f"location={location.pk}&" if extra.get("several_locations") else "",
+            "location_query": (
+                f"location={location.pk}&" if location and extra.get("several_locations") else ""
+            ),
             **(location.contact() if location else {}),
             **extra,
         },
