@@ -45,7 +45,7 @@ class ChiropractorForm(forms.ModelForm):
 class WorkingHoursForm(forms.ModelForm):
     class Meta:
         model = WorkingHours
-        fields = ["weekday", "starts", "ends"]
+        fields = ["location", "weekday", "starts", "ends"]
         widgets = {
             "starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -54,6 +54,15 @@ class WorkingHoursForm(forms.ModelForm):
     def __init__(self, *args: Any, chiropractor: Chiropractor | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chiropractor = chiropractor
+        # Where, only when there is a choice; otherwise the clinic's one location.
+        places = list(Location.objects.filter(is_active=True))
+        if len(places) > 1:
+            field = self.fields["location"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Location.objects.filter(is_active=True)
+            field.empty_label = None
+        else:
+            del self.fields["location"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

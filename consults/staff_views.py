@@ -646,7 +646,7 @@ def _schedule_page(
         "profile_form": ChiropractorForm(instance=chiropractor, prefix="profile"),
         "hours_form": WorkingHoursForm(prefix="hours"),
         "off_form": TimeOffForm(prefix="off"),
-        "hours": chiropractor.hours.all(),
+        "hours": chiropractor.hours.select_related("location"),
         "time_off": chiropractor.time_off.filter(ends_at__gte=timezone.now()),
         "to_call": Consult.objects.filter(pk__in=to_call_ids).select_related("submission"),
         **extra,
