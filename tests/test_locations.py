@@ -73,9 +73,7 @@ def test_a_single_location_clinic_shows_no_location_step_when_booking() -> None:
     assert "Choose another location" not in text
 
 
-def test_with_two_locations_the_patient_chooses_one_then_a_time_and_the_email_gives_its_address() -> (
-    None
-):
+def test_with_two_locations_the_patient_chooses_a_place_then_a_time_and_gets_its_address() -> None:
     riverside = second_location()
     chiro = make_profile(days=())
     hours_at(chiro, default_location(), 9, 12)
