@@ -84,12 +84,13 @@ class StaffUserAdmin(UserAdmin):
     form = StaffForm
     add_form = StaffForm
 
+    add_form_template = None  # Django's asks for a password, which we never take
+    readonly_fields = ("last_login", "date_joined")
+
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         # Locations once the account exists, and only where there are several to choose from.
         several = obj is not None and Location.objects.count() > 1
         return [StaffLocationInline] if several else []
-    add_form_template = None  # Django's asks for a password, which we never take
-    readonly_fields = ("last_login", "date_joined")
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and not self.has_change_permission(request, obj):
