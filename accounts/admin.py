@@ -30,6 +30,8 @@ from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from consults.locations import forget_places
+from consults.models import Location, StaffLocation
 from intake import audit
 from intake.models import User
 
@@ -63,12 +65,32 @@ def _email_reset_link(request: HttpRequest, user: User, reason: str) -> bool:
     return True
 
 
+class StaffLocationInline(admin.TabularInline):
+    """The locations a staff member works at; none means every location (docs/locations.md)."""
+
+    model = StaffLocation
+    extra = 0
+    verbose_name_plural = gettext_lazy("Works only at these locations (none: every location)")
+
+    def _may(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("intake.change_user")
+
+    has_view_permission = has_add_permission = has_change_permission = _may
+    has_delete_permission = _may
+
+
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     form = StaffForm
     add_form = StaffForm
+
     add_form_template = None  # Django's asks for a password, which we never take
     readonly_fields = ("last_login", "date_joined")
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # Locations once the account exists, and only where there are several to choose from.
+        several = obj is not None and Location.objects.count() > 1
+        return [StaffLocationInline] if several else []
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and not self.has_change_permission(request, obj):
@@ -124,6 +146,9 @@ class StaffUserAdmin(UserAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # After Django saves a superuser's permission list, which would otherwise undo this.
         super().save_related(request, form, formsets, change)
+        if any(f.has_changed() for fs in formsets if fs.model is StaffLocation for f in fs):
+            forget_places()
+            audit.record(audit.STAFF_LOCATIONS_CHANGED, request=request, **_about(form.instance))
         if "subject_access" not in form.changed_data:
             return
         user, granted = form.instance, form.cleaned_data["subject_access"]

@@ -6,6 +6,7 @@ Run by hand (never from the test suite), from the repository root:
     .venv/bin/python bench/queue.py                 # 100,000 submissions, 50 requests per page
     .venv/bin/python bench/queue.py --rows 20000 --requests 30
     .venv/bin/python bench/queue.py --rows 1000000 --requests 20   # a large clinic
+    .venv/bin/python bench/queue.py --locations 20 --chiropractors 50  # docs/locations.md
 
 It uses its own database, clinic_bench_queue (clinic_bench_queue_<rows> for another --rows), on
 127.0.0.1:5432 (user postgres, trust auth): created and migrated when missing, and filled once
@@ -15,6 +16,11 @@ in-process, DEBUG off: the time measured is the server's (middleware, views, que
 templates), not the network's. Goal: p95 under 100 ms and at most 10 queries per page, the last
 queue page included (keyset paging). The CSV export of every status is then streamed once:
 time to the first chunk, total time, and this process's peak memory before and after.
+
+With --locations N --chiropractors M (database clinic_bench_queue_locations[_<rows>]) the
+clinic has N locations and M chiropractors, each working at one location, and every case that
+is not new has a consult at a random location; the queue is then also measured filtered to one
+location, and for a front desk limited to one location.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ DEFAULT_ROWS = 100_000
 DATABASE = "clinic_bench_queue"  # clinic_bench_queue_<rows> for another --rows
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 BATCH = 5000
+LOCATIONS = 0  # --locations
 
 FIRST_NAMES = [
     "Ada",
@@ -197,6 +204,94 @@ def fill(rows: int) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+def fill_locations(locations: int, chiropractors: int) -> None:
+    """N locations, M chiropractors (one location each), a consult for every case not new."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from consults.models import Chiropractor, Consult, Location, WorkingHours, default_location_pk
+    from intake.models import Status, Submission
+    from tests.helpers import make_staff
+
+    if Consult.objects.exists():
+        print(f"{Consult.objects.count()} consults already in {DATABASE}")
+        return
+    default_location_pk()
+    for n in range(Location.objects.count(), locations):
+        Location.objects.create(name=f"Location {n + 1:02d}", address=f"{n + 1} Bench Street")
+    places = list(Location.objects.order_by("pk"))
+    staff = []
+    for n in range(chiropractors):
+        user = make_staff(f"bench-chiro-{n}", "Chiropractor")
+        chiro = Chiropractor.objects.create(user=user, display_name=f"Dr. Bench {n}")
+        for weekday in range(5):
+            WorkingHours.objects.create(
+                chiropractor=chiro,
+                location=places[n % len(places)],
+                weekday=weekday,
+                starts=datetime_time(9),
+                ends=datetime_time(17),
+            )
+        staff.append(chiro)
+    ids = list(
+        Submission.objects.exclude(status=Status.NEW).order_by("pk").values_list("pk", flat=True)
+    )
+    rng = random.Random(7)
+    base = timezone.now() - timedelta(days=365)
+    started = time.perf_counter()
+    for start in range(0, len(ids), BATCH):
+        batch = []
+        for i, pk in enumerate(ids[start : start + BATCH], start=start):
+            chiro = staff[i % len(staff)]
+            moment = base + timedelta(minutes=30 * (i // len(staff)))
+            batch.append(
+                Consult(
+                    chiropractor=chiro,
+                    location=places[(i % len(staff)) % len(places)],
+                    submission_id=pk,
+                    starts_at=moment,
+                    ends_at=moment + timedelta(minutes=30),
+                    kind=Consult.Kind.DRY_NEEDLING,
+                    status=rng.choice([Consult.Status.ACTIVE, Consult.Status.CANCELLED]),
+                    cancelled_at=moment,
+                )
+            )
+        with transaction.atomic():
+            Consult.objects.bulk_create(batch)
+        took = time.perf_counter() - started
+        print(f"  {start + len(batch)} / {len(ids)} consults ({took:.0f} s)")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def datetime_time(hour: int) -> Any:
+    from datetime import time as clock
+
+    return clock(hour)
+
+
+def location_pages() -> dict[str, list[str]]:
+    """The queue filtered to one location (clinic admin view) and a limited front desk's."""
+    from consults.locations import forget_places
+    from consults.models import Location, StaffLocation
+    from intake.models import User
+    from tests.helpers import make_front_desk
+
+    place = Location.objects.order_by("pk")[1]
+    desk = User.objects.filter(username="bench-desk-one").first() or make_front_desk(
+        "bench-desk-one"
+    )
+    StaffLocation.objects.get_or_create(user=desk, location=place)
+    forget_places()
+    return {
+        "queue, filter one location": [f"/staff/?location={place.pk}"],
+        "queue, one location, all statuses": [f"/staff/?location={place.pk}&status=all"],
+        # "limited:" pages are requested by a front desk limited to that location.
+        "queue, desk limited to a location": ["limited:/staff/"],
+        "queue, limited desk, all statuses": ["limited:/staff/?status=all"],
+    }
+
+
 def measure(requests: int) -> list[tuple[str, float, float, float, float, int]]:
     """Per page: wall-clock p50 and p95, p50 of this process's CPU time, the SQL time of one
     request (ms) and its number of queries."""
@@ -210,6 +305,16 @@ def measure(requests: int) -> list[tuple[str, float, float, float, float, int]]:
     desk = User.objects.filter(username="bench-desk").first() or make_front_desk("bench-desk")
     client = Client()
     sign_in(client, desk)
+    limited = Client()
+    if LOCATIONS:
+        location_pages()  # makes the limited desk
+        sign_in(limited, User.objects.get(username="bench-desk-one"))
+
+    def get(url: str) -> Any:
+        if url.startswith("limited:"):
+            return limited.get(url.removeprefix("limited:"))
+        return client.get(url)
+
     from intake.models import QUEUE_ORDER
     from staff.paging import Cursor
 
@@ -220,6 +325,7 @@ def measure(requests: int) -> list[tuple[str, float, float, float, float, int]]:
         Submission.objects.filter(status="new").values_list("reference", flat=True)[:requests]
     )
     pages = {
+        **(location_pages() if LOCATIONS else {}),
         "queue, first page": ["/staff/"],
         "queue, filter outcome=refer": ["/staff/?outcome=refer"],
         "queue, filter overdue": ["/staff/?overdue=on"],
@@ -241,17 +347,17 @@ def measure(requests: int) -> list[tuple[str, float, float, float, float, int]]:
     with override_settings(STORAGES=storages):
         for name, urls in pages.items():
             for url in urls[:3]:
-                assert client.get(url).status_code == 200, url
+                assert get(url).status_code == 200, url
             reset_queries()  # a request resets the log; start from empty so the count is right
             with CaptureQueriesContext(connection) as queries:
-                client.get(urls[0])
+                get(urls[0])
             # Read now: the next request empties the query log.
             query_count = len(queries)
             sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
             times, cpu = [], []
             for i in range(requests):
                 started, started_cpu = time.perf_counter(), time.process_time()
-                response = client.get(urls[i % len(urls)])
+                response = get(urls[i % len(urls)])
                 times.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.process_time() - started_cpu) * 1000)
                 assert response.status_code == 200
@@ -295,13 +401,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--no-export", action="store_true", help="skip the full CSV export")
+    parser.add_argument("--locations", type=int, default=0, help="fill N locations")
+    parser.add_argument("--chiropractors", type=int, default=50)
     args = parser.parse_args()
-    global DATABASE
+    global DATABASE, LOCATIONS
+    LOCATIONS = args.locations
     if args.rows != DEFAULT_ROWS:
         DATABASE = f"clinic_bench_queue_{args.rows}"
+    if LOCATIONS:
+        DATABASE = DATABASE.replace("clinic_bench_queue", "clinic_bench_queue_locations")
     ensure_database()
     setup_django()
     fill(args.rows)
+    if LOCATIONS:
+        fill_locations(LOCATIONS, args.chiropractors)
     from intake.models import Submission
 
     print(f"\n{Submission.objects.count()} submissions, {args.requests} requests per page\n")

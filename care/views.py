@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.ratelimit import rate_limit
 from consults.booking import BookingNotAllowed, SlotTaken
+from consults.locations import visible_submissions
 from intake import urgent
 from intake.models import Submission, User
 
@@ -54,7 +55,8 @@ def get_episode_for_staff(request: HttpRequest, reference: str, *perms: str) -> 
     first, so references cannot be probed), 404 when missing."""
     if not request.user.has_perms(("intake.view_submission", *perms)):
         raise PermissionDenied
-    return get_object_or_404(Submission, reference=reference.upper())
+    submissions = visible_submissions(Submission.objects.all(), request.user)
+    return get_object_or_404(submissions, reference=reference.upper())
 
 
 def _by(request: HttpRequest) -> User:

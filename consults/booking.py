@@ -21,7 +21,7 @@ from intake.models import FINAL_STATUSES, Outcome, Submission, User
 
 from . import emails
 from .models import Chiropractor, Consult, new_manage_key
-from .slots import is_free_slot
+from .slots import find_free_slot
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def consult_from_manage_token(token: str) -> Consult | None:
     link current (moving the consult replaces the key, so older links stop working)."""
     try:
         data = signing.loads(token, salt=MANAGE_SALT)
-        consult = Consult.objects.select_related("chiropractor", "submission").get(
+        consult = Consult.objects.select_related("chiropractor", "submission", "location").get(
             manage_key=data["k"], status=Consult.Status.ACTIVE, ends_at__gt=timezone.now()
         )
     except (signing.BadSignature, KeyError, TypeError, Consult.DoesNotExist):
@@ -173,12 +173,14 @@ def book_consult(
     existing = Consult.objects.still_to_come().filter(submission=submission).first()
     if existing is not None:
         return Booked(existing, created=False)
-    if not is_free_slot(chiropractor, starts_at):
+    slot = find_free_slot(chiropractor, starts_at)
+    if slot is None or slot.location is None:
         return SlotTaken()
     try:
         with transaction.atomic():
             consult = Consult.objects.create(
                 chiropractor=chiropractor,
+                location=slot.location,
                 submission=submission,
                 starts_at=starts_at,
                 ends_at=starts_at + timedelta(minutes=minutes or chiropractor.consult_minutes),
@@ -216,7 +218,8 @@ def reschedule_consult(
     """Move a consult to another free slot (staff may change the chiropractor); same UID."""
     starts_at = starts_at.astimezone(UTC)
     chiropractor = chiropractor or consult.chiropractor
-    if not is_free_slot(chiropractor, starts_at, exclude=consult):
+    slot = find_free_slot(chiropractor, starts_at, exclude=consult)
+    if slot is None or slot.location is None:
         return SlotTaken()
     previous = consult.starts_at
     # A needling session keeps the length its plan gave it.
@@ -229,6 +232,7 @@ def reschedule_consult(
         with transaction.atomic():
             updated = Consult.objects.filter(pk=consult.pk, status=Consult.Status.ACTIVE).update(
                 chiropractor=chiropractor,
+                location=slot.location,
                 starts_at=starts_at,
                 ends_at=starts_at + length,
                 sequence=F("sequence") + 1,

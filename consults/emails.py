@@ -22,14 +22,14 @@ from intake.models import Submission
 from outbox.models import Message
 from outbox.sending import enqueue, key_digest
 
-from .models import Consult
+from .models import Consult, Location
 
 PRODID = "-//Heel Pain Clinic//Consults//EN"
 
 
 def calendar_invitation(consult: Consult, *, method: str) -> bytes:
-    """An iCalendar REQUEST (new or moved) or CANCEL for one consult, in the clinic's zone."""
-    zone = ZoneInfo(settings.TIME_ZONE)
+    """An iCalendar REQUEST (new or moved) or CANCEL for one consult, in its location's zone."""
+    zone = ZoneInfo(consult.location.time_zone or settings.TIME_ZONE)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -41,7 +41,7 @@ def calendar_invitation(consult: Consult, *, method: str) -> bytes:
     event.add("dtstart", consult.starts_at.astimezone(zone))
     event.add("dtend", consult.ends_at.astimezone(zone))
     event.add("summary", _subject(_("Appointment"), _("Appointment at %(clinic)s")))
-    event.add("location", vText(clinic_location()))
+    event.add("location", vText(clinic_location(consult.location)))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
     organizer.params["cn"] = vText(settings.CLINIC_NAME)
@@ -54,9 +54,14 @@ def calendar_invitation(consult: Consult, *, method: str) -> bytes:
     return calendar.to_ical()
 
 
-def clinic_location() -> str:
-    """The clinic's name and address on one line, as calendars show a LOCATION."""
-    lines = [settings.CLINIC_NAME, *settings.CLINIC_ADDRESS.splitlines()]
+def clinic_location(location: Location | None = None) -> str:
+    """The clinic's name and the location's address on one line, as calendars show a LOCATION
+    (the settings' address when the location has none)."""
+    address = (location.address if location else "") or settings.CLINIC_ADDRESS
+    name = settings.CLINIC_NAME
+    if location is not None and location.name != name:
+        name = f"{name} {location.name}"
+    lines = [name, *address.splitlines()]
     return ", ".join(line.strip() for line in lines if line.strip())
 
 
@@ -69,6 +74,7 @@ def _subject(plain: str, with_name: str) -> str:
 
 
 def _context(submission: Submission, **extra: Any) -> dict[str, Any]:
+    consult = extra.get("consult")
     return {
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
@@ -76,6 +82,8 @@ def _context(submission: Submission, **extra: Any) -> dict[str, Any]:
         "clinic_address": settings.CLINIC_ADDRESS,
         "clinic_directions": settings.CLINIC_DIRECTIONS,
         "cutoff_hours": settings.CLINIC_CANCEL_CUTOFF_HOURS,
+        # A consult's email gives its location's address and phone.
+        **(consult.location.contact() if isinstance(consult, Consult) else {}),
         **extra,
     }
 

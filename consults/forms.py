@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from intake.models import User
 
-from .models import Chiropractor, TimeOff, WorkingHours
+from .models import Chiropractor, Location, TimeOff, WorkingHours
 
 
 class ChiropractorForm(forms.ModelForm):
@@ -44,7 +45,7 @@ class ChiropractorForm(forms.ModelForm):
 class WorkingHoursForm(forms.ModelForm):
     class Meta:
         model = WorkingHours
-        fields = ["weekday", "starts", "ends"]
+        fields = ["location", "weekday", "starts", "ends"]
         widgets = {
             "starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -53,6 +54,15 @@ class WorkingHoursForm(forms.ModelForm):
     def __init__(self, *args: Any, chiropractor: Chiropractor | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chiropractor = chiropractor
+        # Where, only when there is a choice; otherwise the clinic's one location.
+        places = list(Location.objects.filter(is_active=True))
+        if len(places) > 1:
+            field = self.fields["location"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Location.objects.filter(is_active=True)
+            field.empty_label = None
+        else:
+            del self.fields["location"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -125,6 +135,22 @@ class DayForm(forms.Form):
         queryset=Chiropractor.objects.filter(is_active=True), label=_("Chiropractor")
     )
     day = SaneDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(),
+        label=_("Location"),
+        required=False,
+        empty_label=_("Any location"),
+    )
+
+    def __init__(self, *args: Any, locations: Sequence[Location] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A location to choose only where there is more than one (docs/locations.md).
+        if len(locations) > 1:
+            field = self.fields["location"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Location.objects.filter(pk__in=[place.pk for place in locations])
+        else:
+            del self.fields["location"]
 
 
 class CancelForm(forms.Form):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,98 @@ def new_manage_key() -> str:
 
 def new_ics_uid() -> str:
     return f"{uuid.uuid4()}@consults.clinic"
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Use a time zone name such as America/Chicago."), code="time_zone")
+
+
+class Location(models.Model):
+    """A place where consults happen (docs/locations.md). A clinic starts with one, made from
+    its settings; blank contact fields fall back to those settings."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    address = models.TextField(_("address"), blank=True, help_text=_("One line per row."))
+    directions = models.TextField(_("directions"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    opening_hours = models.TextField(
+        _("opening hours"), blank=True, help_text=_("As patients should read them.")
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=60, default="UTC", validators=[validate_time_zone]
+    )
+    is_active = models.BooleanField(_("taking bookings"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def from_settings(cls) -> Location:
+        """The clinic's one location as today's settings describe it."""
+        return cls(
+            name=settings.CLINIC_NAME,
+            address=settings.CLINIC_ADDRESS,
+            directions=settings.CLINIC_DIRECTIONS,
+            phone=settings.CLINIC_PHONE,
+            time_zone=settings.TIME_ZONE,
+        )
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def contact(self) -> dict[str, str]:
+        """What patients read about this place: its own details, else the clinic's settings."""
+        return {
+            "location_name": self.name,
+            "clinic_address": self.address or settings.CLINIC_ADDRESS,
+            "clinic_directions": self.directions or settings.CLINIC_DIRECTIONS,
+            "clinic_phone": self.phone or settings.CLINIC_PHONE,
+            "opening_hours": self.opening_hours,
+        }
+
+
+def default_location_pk() -> int:
+    """The first location (the one every clinic has), made from the settings if missing.
+
+    The default for consults and hours created without a location: a single-location clinic
+    never has to name it. Only the primary key is read, so migrations can call this.
+    """
+    first = Location.objects.order_by("pk").values_list("pk", flat=True).first()
+    if first is not None:
+        return first
+    return Location.objects.create(
+        name=settings.CLINIC_NAME,
+        address=settings.CLINIC_ADDRESS,
+        directions=settings.CLINIC_DIRECTIONS,
+        phone=settings.CLINIC_PHONE,
+        time_zone=settings.TIME_ZONE,
+    ).pk
+
+
+class StaffLocation(models.Model):
+    """A staff member limited to a location; someone with no rows works at every location."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_locations"
+    )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="staff")
+
+    class Meta:
+        verbose_name = _("staff location")
+        verbose_name_plural = _("staff locations")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "location"], name="stafflocation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.location)
 
 
 class Chiropractor(models.Model):
@@ -65,9 +159,17 @@ class Weekday(models.IntegerChoices):
 
 
 class WorkingHours(models.Model):
-    """One block of weekly hours in the clinic's local time; a day may have several."""
+    """One block of weekly hours at one location, in that location's local time; a day may
+    have several (at one or more locations, never overlapping: forms.WorkingHoursForm)."""
 
     chiropractor = models.ForeignKey(Chiropractor, on_delete=models.CASCADE, related_name="hours")
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        related_name="hours",
+        default=default_location_pk,
+        verbose_name=_("location"),
+    )
     weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
     starts = models.TimeField(_("from"))
     ends = models.TimeField(_("until"))
@@ -168,6 +270,10 @@ class Consult(models.Model):
         Chiropractor, on_delete=models.PROTECT, related_name="consults"
     )
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="consults")
+    # Where it happens: the location of the working hours the slot came from.
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="consults", default=default_location_pk
+    )
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -200,6 +306,8 @@ class Consult(models.Model):
 
     class Meta:
         ordering = ["starts_at"]
+        # The queue filtered to one location asks "has this case a consult there?".
+        indexes = [models.Index(fields=["location", "submission"], name="consult_location_case")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),

@@ -45,8 +45,9 @@ from .forms import (
     is_sane_date,
     parse_slot,
 )
-from .models import Chiropractor, Consult, TimeOff, WorkingHours
-from .slots import next_free_slot, week_of_slots
+from .locations import limited_to, locations_for, visible_submissions
+from .models import Chiropractor, Consult, Location, TimeOff, WorkingHours
+from .slots import find_free_slot, next_free_slot, week_of_slots
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +65,31 @@ def _require(request: HttpRequest, *perms: str) -> None:
 def get_submission_for_booking(request: HttpRequest, reference: str) -> Submission:
     """The one way these views fetch a submission: 403 without booking rights, else 404."""
     _require(request, BOOK, VIEW_SUBMISSION)
-    return get_object_or_404(Submission, reference=reference.upper(), anonymised_at__isnull=True)
+    return get_object_or_404(
+        visible_submissions(Submission.objects.all(), request.user),
+        reference=reference.upper(),
+        anonymised_at__isnull=True,
+    )
 
 
 def get_consult_for_staff(request: HttpRequest, pk: int) -> Consult:
+    """A consult at one of the user's locations: 403 without booking rights, else 404."""
     _require(request, BOOK, VIEW_SUBMISSION)
-    return get_object_or_404(
-        Consult.objects.select_related("submission", "chiropractor"),
-        pk=pk,
-        submission__anonymised_at__isnull=True,
-    )
+    consults = Consult.objects.select_related("submission", "chiropractor", "location")
+    allowed = limited_to(request.user)
+    if allowed is not None:
+        consults = consults.filter(location_id__in=allowed)
+    return get_object_or_404(consults, pk=pk, submission__anonymised_at__isnull=True)
+
+
+def _slot_allowed(request: HttpRequest, chiropractor: Chiropractor, starts_at: datetime) -> bool:
+    """Whether a slot is at one of the user's locations (True when it is not free: the booking
+    itself then says the time was taken)."""
+    allowed = limited_to(request.user)
+    if allowed is None:
+        return True
+    slot = find_free_slot(chiropractor, starts_at)
+    return slot is None or (slot.location is not None and slot.location.pk in allowed)
 
 
 def _staff_user(request: HttpRequest) -> User:
@@ -87,33 +103,55 @@ def _day_form(
     chiropractor: Chiropractor | None = None,
     *,
     taken: tuple[int, datetime] | None = None,
+    locations: list[Location],
 ) -> DayForm:
     """The chiropractor-and-day chooser: from the query, the day of a slot just taken, or else
-    the chiropractor's next day with free times (never an empty Sunday)."""
+    the chiropractor's next day with free times (never an empty Sunday). With several
+    locations, a location too (docs/locations.md)."""
     chosen = chiropractor or Chiropractor.objects.filter(is_active=True).first()
+    initial = {"day": timezone.localdate(), "chiropractor": chosen}
     if taken is not None:
         data = {"chiropractor": taken[0], "day": timezone.localdate(taken[1]).isoformat()}
-        return DayForm(data, initial={"day": timezone.localdate(), "chiropractor": chosen})
+        if "location" in request.GET:
+            data["location"] = request.GET["location"]
+        return DayForm(data, initial=initial, locations=locations)
     if "day" in request.GET:
-        return DayForm(request.GET, initial={"day": timezone.localdate(), "chiropractor": chosen})
-    first = next_free_slot([chosen]) if chosen is not None else None
+        return DayForm(request.GET, initial=initial, locations=locations)
+    only = locations[0] if len(locations) == 1 else None
+    first = next_free_slot([chosen], location=only) if chosen is not None else None
     day = timezone.localdate(first.starts_at) if first else timezone.localdate()
-    return DayForm(initial={"day": day, "chiropractor": chosen})
+    return DayForm(initial={"day": day, "chiropractor": chosen}, locations=locations)
 
 
 def _slots_for(
-    form: DayForm, *, exclude: Consult | None = None
-) -> tuple[Any, Chiropractor | None, list[Any]]:
-    """The chosen day, chiropractor and the week of free times from that day."""
+    form: DayForm, locations: list[Location], *, exclude: Consult | None = None
+) -> tuple[Any, Chiropractor | None, Location | None, list[Any]]:
+    """The chosen day, chiropractor, location (when there is one to choose or only one) and
+    the week of free times from that day."""
+    location = locations[0] if len(locations) == 1 else None
     if form.is_bound and form.is_valid():
         chiropractor = form.cleaned_data["chiropractor"]
         day = form.cleaned_data["day"]
+        location = form.cleaned_data.get("location") or location
     else:
         chiropractor = form.initial.get("chiropractor")
         day = form.initial["day"]
     if chiropractor is None or not is_sane_date(day + timedelta(days=7)):
-        return day, chiropractor, []
-    return day, chiropractor, week_of_slots(chiropractor, day, exclude=exclude)
+        return day, chiropractor, location, []
+    if location is None and len(locations) > 1:
+        # Any location, but only the user's: each location's week, merged by day.
+        by_day: dict[Any, list[Any]] = {}
+        for place in locations:
+            for d, slots in week_of_slots(chiropractor, day, exclude=exclude, location=place):
+                by_day.setdefault(d, []).extend(slots)
+        week = [(d, sorted(found, key=_start)) for d, found in sorted(by_day.items())]
+        return day, chiropractor, None, week
+    return (
+        day,
+        chiropractor,
+        location,
+        week_of_slots(chiropractor, day, exclude=exclude, location=location),
+    )
 
 
 def _booking_page(
@@ -125,8 +163,12 @@ def _booking_page(
     **extra: Any,
 ) -> HttpResponse:
     consult = Consult.objects.active().filter(submission=submission).first()
-    form = _day_form(request, consult.chiropractor if consult else None, taken=taken)
-    day, chiropractor, week = _slots_for(form, exclude=consult)
+    locations = locations_for(request.user)
+    form = _day_form(
+        request, consult.chiropractor if consult else None, taken=taken, locations=locations
+    )
+    day, chiropractor, location, week = _slots_for(form, locations, exclude=consult)
+    active_chiropractors = Chiropractor.objects.filter(is_active=True)
     context = {
         "submission": submission,
         "block_reason": booking_block_reason(submission),
@@ -138,16 +180,31 @@ def _booking_page(
         "day_form": form,
         "day": day,
         "chosen": chiropractor,
+        "chosen_location": location,
+        "show_locations": len(locations) > 1,
         "week": week,
         "previous_week": day - timedelta(days=7),
         "next_week": day + timedelta(days=7),
         "today": timezone.localdate(),
-        "next_slot": next_free_slot(Chiropractor.objects.filter(is_active=True)),
+        "next_slot": _next_slot(active_chiropractors, location or None, locations),
         "cancel_form": CancelForm(),
         "has_chiropractors": Chiropractor.objects.filter(is_active=True).exists(),
         **extra,
     }
     return render(request, "consults/staff_booking.html", context, status=status)
+
+
+def _start(slot: Any) -> datetime:
+    return slot.starts_at
+
+
+def _next_slot(chiropractors: Any, location: Location | None, locations: list[Location]) -> Any:
+    """The next free time at the chosen location, else at any of the user's locations."""
+    if location is not None or len(locations) <= 1:
+        only = location or (locations[0] if locations else None)
+        return next_free_slot(chiropractors, location=only)
+    found = [next_free_slot(chiropractors, location=place) for place in locations]
+    return min((slot for slot in found if slot), key=lambda slot: slot.starts_at, default=None)
 
 
 @require_GET
@@ -165,6 +222,9 @@ def book(request: HttpRequest, reference: str) -> HttpResponse:
     )
     if parsed is None or chiropractor is None:
         messages.error(request, _("Please choose one of the free times."))
+        return redirect("consults_staff:submission", reference=submission.reference)
+    if not _slot_allowed(request, chiropractor, parsed[1]):
+        messages.error(request, _("You can book only at your own locations."))
         return redirect("consults_staff:submission", reference=submission.reference)
     try:
         result = book_consult(
@@ -193,6 +253,9 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not consult.is_active or parsed is None or chiropractor is None:
         messages.error(request, _("Please choose one of the free times."))
+        return redirect("consults_staff:submission", reference=reference)
+    if not _slot_allowed(request, chiropractor, parsed[1]):
+        messages.error(request, _("You can book only at your own locations."))
         return redirect("consults_staff:submission", reference=reference)
     result = reschedule_consult(
         consult=consult, starts_at=parsed[1], by=_staff_user(request), chiropractor=chiropractor
@@ -247,11 +310,17 @@ def findings_for(submission: Submission) -> list[str]:
     return [str(finding.get("reason", "")) for finding in latest.findings[:3]]
 
 
-def agenda_consults(start: datetime, end: datetime, chiropractor: Chiropractor | None) -> list[Any]:
+def agenda_consults(
+    start: datetime,
+    end: datetime,
+    chiropractor: Chiropractor | None,
+    location_ids: list[int] | None = None,
+) -> list[Any]:
+    """The agenda's consults; `location_ids` limits them to those places (None: everywhere)."""
     consults = (
         Consult.objects.on_agenda()
         .between(start, end)
-        .select_related("chiropractor", "submission")
+        .select_related("chiropractor", "submission", "location")
         .prefetch_related(
             Prefetch(
                 "submission__screenings",
@@ -262,6 +331,8 @@ def agenda_consults(start: datetime, end: datetime, chiropractor: Chiropractor |
     )
     if chiropractor is not None:
         consults = consults.filter(chiropractor=chiropractor)
+    if location_ids is not None:
+        consults = consults.filter(location_id__in=location_ids)
     result = list(consults)
     for consult in result:
         consult.findings = findings_for(consult.submission)  # type: ignore[attr-defined]
@@ -292,6 +363,17 @@ def _agenda_chiropractor(request: HttpRequest) -> Chiropractor | None:
     return Chiropractor.objects.filter(user__pk=request.user.pk or 0).first()
 
 
+def _agenda_locations(request: HttpRequest) -> tuple[Location | None, list[int] | None]:
+    """The location chosen on the agenda (several locations only) and the ids of the locations
+    shown: None means every location (staff not limited to some)."""
+    mine = locations_for(request.user)
+    chosen = request.GET.get("location", "")
+    picked = next((place for place in mine if str(place.pk) == chosen), None)
+    if picked is not None:
+        return picked, [picked.pk]
+    return None, limited_to(request.user)
+
+
 def _parse_day(value: str | None) -> date:
     try:
         day = date.fromisoformat(value) if value else timezone.localdate()
@@ -307,8 +389,9 @@ def agenda_day(request: HttpRequest, day: str | None = None) -> HttpResponse:
     _require(request, VIEW_CONSULT, VIEW_SUBMISSION)
     the_day = _parse_day(day)
     chiropractor = _agenda_chiropractor(request)
+    location, shown = _agenda_locations(request)
     consults = agenda_consults(
-        _local_start(the_day), _local_start(the_day + timedelta(days=1)), chiropractor
+        _local_start(the_day), _local_start(the_day + timedelta(days=1)), chiropractor, shown
     )
     return render(
         request,
@@ -320,7 +403,8 @@ def agenda_day(request: HttpRequest, day: str | None = None) -> HttpResponse:
             "consults": consults,
             "chiropractor": chiropractor,
             "chiropractors": Chiropractor.objects.all(),
-            "query": _agenda_query(chiropractor),
+            "query": _agenda_query(chiropractor, location),
+            **_agenda_location_context(request, location),
         },
     )
 
@@ -331,8 +415,9 @@ def agenda_week(request: HttpRequest, day: str | None = None) -> HttpResponse:
     monday = _parse_day(day)
     monday -= timedelta(days=monday.weekday())
     chiropractor = _agenda_chiropractor(request)
+    location, shown = _agenda_locations(request)
     consults = agenda_consults(
-        _local_start(monday), _local_start(monday + timedelta(days=7)), chiropractor
+        _local_start(monday), _local_start(monday + timedelta(days=7)), chiropractor, shown
     )
     open_days = open_weekdays(chiropractor)
     days = [
@@ -354,7 +439,8 @@ def agenda_week(request: HttpRequest, day: str | None = None) -> HttpResponse:
             "next": monday + timedelta(days=7),
             "chiropractor": chiropractor,
             "chiropractors": Chiropractor.objects.all(),
-            "query": _agenda_query(chiropractor),
+            "query": _agenda_query(chiropractor, location),
+            **_agenda_location_context(request, location),
         },
     )
 
@@ -389,11 +475,18 @@ def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # Only the agenda's own filter goes back into the redirect.
-_SAFE_QUERY = re.compile(r"chiropractor=(all|\d{1,9})")
+_SAFE_QUERY = re.compile(r"chiropractor=(all|\d{1,9})(&location=\d{1,9})?")
 
 
-def _agenda_query(chiropractor: Chiropractor | None) -> str:
-    return f"chiropractor={chiropractor.pk}" if chiropractor else "chiropractor=all"
+def _agenda_query(chiropractor: Chiropractor | None, location: Location | None = None) -> str:
+    query = f"chiropractor={chiropractor.pk}" if chiropractor else "chiropractor=all"
+    return f"{query}&location={location.pk}" if location else query
+
+
+def _agenda_location_context(request: HttpRequest, location: Location | None) -> dict[str, Any]:
+    places = locations_for(request.user)
+    # No location menu (nor column) for a single-location clinic or a one-location user.
+    return {"location": location, "locations": places if len(places) > 1 else []}
 
 
 # Availability ------------------------------------------------------------------------------
@@ -553,7 +646,7 @@ def _schedule_page(
         "profile_form": ChiropractorForm(instance=chiropractor, prefix="profile"),
         "hours_form": WorkingHoursForm(prefix="hours"),
         "off_form": TimeOffForm(prefix="off"),
-        "hours": chiropractor.hours.all(),
+        "hours": chiropractor.hours.select_related("location"),
         "time_off": chiropractor.time_off.filter(ends_at__gte=timezone.now()),
         "to_call": Consult.objects.filter(pk__in=to_call_ids).select_related("submission"),
         **extra,

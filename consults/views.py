@@ -26,7 +26,8 @@ from .booking import (
     reschedule_consult,
 )
 from .forms import PatientCancelForm, parse_slot
-from .models import Chiropractor, Consult
+from .locations import active_locations
+from .models import Chiropractor, Consult, Location
 from .slots import Slot, booking_days, free_slots
 
 REPEATED_CLICK_WINDOW = timedelta(minutes=10)
@@ -45,18 +46,22 @@ def link_used(request: HttpRequest, consult: Consult, *, status: int = 200) -> H
         {
             "consult": consult,
             "manage_url": manage_path(consult) if consult.ends_at > timezone.now() else None,
+            **consult.location.contact(),
         },
         status=status,
     )
 
 
 def _days_with_slots(
-    chiropractors: list[Chiropractor], *, exclude: Consult | None = None
+    chiropractors: list[Chiropractor],
+    *,
+    exclude: Consult | None = None,
+    location: Location | None = None,
 ) -> dict[date, list[Slot]]:
     days = booking_days()
     by_day: dict[date, list[Slot]] = {}
     for chiropractor in chiropractors:
-        for slot in free_slots(chiropractor, days[0], days[-1], exclude=exclude):
+        for slot in free_slots(chiropractor, days[0], days[-1], exclude=exclude, location=location):
             by_day.setdefault(timezone.localdate(slot.starts_at), []).append(slot)
     return {day: sorted(slots, key=lambda s: s.starts_at) for day, slots in sorted(by_day.items())}
 
@@ -79,10 +84,11 @@ def _slot_page(
     template: str,
     chiropractors: list[Chiropractor],
     exclude: Consult | None = None,
+    location: Location | None = None,
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
-    by_day = _days_with_slots(chiropractors, exclude=exclude)
+    by_day = _days_with_slots(chiropractors, exclude=exclude, location=location)
     taken = parse_slot(request.POST.get("slot", "")) if request.method == "POST" else None
     # After "just taken", stay on the day the patient was looking at.
     day = _chosen_day(request, by_day, timezone.localdate(taken[1]) if taken else None)
@@ -94,6 +100,11 @@ def _slot_page(
             "day": day,
             "slots": by_day.get(day, []) if day else [],
             "show_names": len(chiropractors) > 1,
+            # The day links and the form keep the chosen location (several locations only).
+            "location_query": (
+                f"location={location.pk}&" if location and extra.get("several_locations") else ""
+            ),
+            **(location.contact() if location else {}),
             **extra,
         },
         status=status,
@@ -102,6 +113,38 @@ def _slot_page(
 
 def _bookable_chiropractors() -> list[Chiropractor]:
     return list(Chiropractor.objects.filter(is_active=True))
+
+
+def _chosen_location(request: HttpRequest) -> tuple[Location | None, list[Location]]:
+    """The location the patient chose (`?location=`), or None while there is a choice to make;
+    with one location it is that one, with no step to choose it."""
+    locations = active_locations()
+    if len(locations) <= 1:
+        return (locations[0] if locations else None), locations
+    wanted = request.GET.get("location", "")
+    return next((place for place in locations if str(place.pk) == wanted), None), locations
+
+
+def _book_page(request: HttpRequest, token: str, **extra: Any) -> HttpResponse:
+    """The booking page: first the location (when there are several), then the times."""
+    location, locations = _chosen_location(request)
+    if location is None and len(locations) > 1:
+        status = extra.get("status", 200)
+        return render(
+            request,
+            "consults/choose_location.html",
+            {"locations": [(place, place.contact()) for place in locations], "token": token},
+            status=status,
+        )
+    return _slot_page(
+        request,
+        template="consults/book.html",
+        chiropractors=_bookable_chiropractors(),
+        location=location,
+        token=token,
+        several_locations=len(locations) > 1,
+        **extra,
+    )
 
 
 @login_not_required
@@ -120,12 +163,7 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
         return link_used(request, existing, status=409 if request.method == "POST" else 200)
     if request.method == "POST":
         return _book_post(request, token, state.submission)
-    return _slot_page(
-        request,
-        template="consults/book.html",
-        chiropractors=_bookable_chiropractors(),
-        token=token,
-    )
+    return _book_page(request, token)
 
 
 def _repeated_click(request: HttpRequest, consult: Consult) -> bool:
@@ -149,14 +187,7 @@ def _book_post(request: HttpRequest, token: str, submission: Submission) -> Http
         Chiropractor.objects.filter(pk=parsed[0], is_active=True).first() if parsed else None
     )
     if parsed is None or chiropractor is None:
-        return _slot_page(
-            request,
-            template="consults/book.html",
-            chiropractors=_bookable_chiropractors(),
-            token=token,
-            status=400,
-            choose_again=True,
-        )
+        return _book_page(request, token, status=400, choose_again=True)
     try:
         result = book_consult(
             submission=submission, chiropractor=chiropractor, starts_at=parsed[1], by=None
@@ -164,14 +195,7 @@ def _book_post(request: HttpRequest, token: str, submission: Submission) -> Http
     except BookingNotAllowed:
         return link_invalid(request)
     if isinstance(result, SlotTaken):
-        return _slot_page(
-            request,
-            template="consults/book.html",
-            chiropractors=_bookable_chiropractors(),
-            token=token,
-            status=409,
-            slot_taken=True,
-        )
+        return _book_page(request, token, status=409, slot_taken=True)
     return redirect(
         f"{_manage_url(result.consult)}?booked=1" if result.created else _manage_url(result.consult)
     )
@@ -197,6 +221,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "can_change": consult.patient_can_change(),
             "just_booked": request.GET.get("booked") == "1",
             "cancel_form": PatientCancelForm(),
+            **consult.location.contact(),
         },
     )
 
@@ -232,6 +257,7 @@ def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
             template="consults/reschedule.html",
             chiropractors=[consult.chiropractor],
             exclude=consult,
+            location=consult.location,
             status=status,
             consult=consult,
             token=token,

@@ -225,6 +225,10 @@ STAFF_SUBJECT_ACCESS_CHANGED = _action(
     "accounts.user.subject_access_changed",
     _("changed whether %(username)s may download patients' data"),
 )
+STAFF_LOCATIONS_CHANGED = _action(
+    "accounts.user.locations_changed",
+    _("changed the locations %(username)s works at"),
+)
 STAFF_2FA_RESET = _action(
     "accounts.user.2fa_reset", _("reset the two-step sign-in of %(username)s")
 )

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from consults.locations import visible_submissions
 from intake import audit, workflow
 from intake.models import (
     QUEUE_ORDER,
@@ -117,6 +118,11 @@ class SubmissionAdmin(AuditedSearchMixin, admin.ModelAdmin):
     # No status actions here: statuses move only through the workflow (intake/workflow.py).
     actions = ["export_selected_as_csv"]
     inlines = [ScreeningInline, ContactInline, NoteInline, AuditInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        # The same location limits as the staff pages (docs/locations.md).
+        return visible_submissions(super().get_queryset(request), request.user)
+
     fieldsets = (
         (None, {"fields": ("reference", "name", "status", "outcome", "screened_outcome")}),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consults.forms import SaneDateField
+from consults.locations import case_at
+from consults.models import Location
 from intake.models import OPEN_STATUSES, QUEUE_ORDER, ContactAttempt, Outcome, Status, Submission
 from intake.search import search_submissions
 from intake.workflow import CLEARANCE_NEEDS_REASON, MENU_MOVES, overdue_q
@@ -50,9 +53,19 @@ class QueueFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    location = forms.TypedChoiceField(label=_("Location"), required=False, coerce=int)
+
+    def __init__(self, *args: Any, locations: Sequence[Location] = (), **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        # A location filter only where there is a choice (docs/locations.md).
+        if len(locations) > 1:
+            choices = [("", _("Any location")), *((place.pk, place.name) for place in locations)]
+            location_field = self.fields["location"]
+            assert isinstance(location_field, forms.TypedChoiceField)
+            location_field.choices = choices
+        else:
+            del self.fields["location"]
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
@@ -87,6 +100,8 @@ class QueueFilterForm(forms.Form):
         if data.get("submitted_to"):
             next_day = data["submitted_to"] + timedelta(days=1)
             submissions = submissions.filter(submitted_at__lt=_start_of(next_day))
+        if data.get("location"):
+            submissions = submissions.filter(case_at([data["location"]]))
         submissions = search_submissions(submissions, data.get("q") or "")
         return submissions.order_by(*QUEUE_ORDER)
 
@@ -105,6 +120,7 @@ class QueueFilterForm(forms.Form):
             "status": data.get("status") or OPEN,
             "overdue": bool(data.get("overdue")),
             "searched": bool(data.get("q")),
+            **({"location": data["location"]} if data.get("location") else {}),
         }
 
 

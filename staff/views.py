@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from care.episode import episode_panel, with_care_flags
 from consults.booking import send_booking_invite
+from consults.locations import locations_for, visible_submissions
 from intake import audit, drafts, urgent, workflow
 from intake.models import (
     OPEN_STATUSES,
@@ -144,21 +145,25 @@ def get_submission_for_staff(
     `also` names further permissions the action needs (e.g. intake.review_submission).
     """
     _require(request, VIEW, *also)
+    # Staff limited to some locations see their cases and the unbooked ones: 404 for others.
+    submissions = visible_submissions(Submission.objects.all(), request.user)
     if isinstance(pk_or_reference, int):
-        return get_object_or_404(Submission, pk=pk_or_reference)
-    return get_object_or_404(Submission, reference=str(pk_or_reference).upper())
+        return get_object_or_404(submissions, pk=pk_or_reference)
+    return get_object_or_404(submissions, reference=str(pk_or_reference).upper())
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     _require(request, VIEW)
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(request.GET or None, locations=locations_for(request.user))
     form.is_valid()
     if request.GET.get("q", "").strip():
         # A search finds patients by name: one entry with the filters, never the words.
         filters = {k: v for k, v in form.audit_detail().items() if k != "searched"}
         audit.record(audit.SEARCHED_SUBMISSIONS, request=request, search=True, **filters)
-    submissions = form.filter(Submission.objects.defer("answers", "user_agent"))
+    submissions = form.filter(
+        visible_submissions(Submission.objects.defer("answers", "user_agent"), request.user)
+    )
     page = keyset_page(
         submissions,
         request.GET.get("after", ""),
@@ -190,7 +195,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 ),
             )
         )
-    counts = Submission.objects.filter(status__in=OPEN_STATUSES).aggregate(
+    counts = visible_submissions(
+        Submission.objects.filter(status__in=OPEN_STATUSES), request.user
+    ).aggregate(
         overdue=Count("pk", filter=workflow.overdue_q(now)),
         **{outcome: Count("pk", filter=Q(outcome=outcome)) for outcome in Outcome.values},
     )
@@ -200,9 +207,11 @@ def home(request: HttpRequest) -> HttpResponse:
     widened = form.widened()
     if not rows and request.GET.get("status") != ALL:
         # Nothing here under this status: say how many the others hold, with one link to them.
-        everywhere = QueueFilterForm(widened)
+        everywhere = QueueFilterForm(widened, locations=locations_for(request.user))
         everywhere.is_valid()
-        wider = everywhere.filter(Submission.objects.all()).order_by()
+        wider = everywhere.filter(
+            visible_submissions(Submission.objects.all(), request.user)
+        ).order_by()
         other_statuses = wider[:COUNT_CAP].count()
     return render(
         request,
@@ -226,9 +235,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     _require(request, VIEW, EXPORT)
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(request.GET or None, locations=locations_for(request.user))
     form.is_valid()
-    response, count = csv_response(form.filter(Submission.objects.all()))
+    response, count = csv_response(
+        form.filter(visible_submissions(Submission.objects.all(), request.user))
+    )
     audit.record(audit.EXPORTED_SUBMISSIONS, request=request, count=count, **form.audit_detail())
     return response
 

@@ -9,6 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import Client, RequestFactory
 
+from consults.booking import SlotTaken, book_consult
+from consults.locations import forget_places
+from consults.models import Location, StaffLocation
 from intake.models import Submission
 from staff.views import get_submission_for_staff
 from tests.helpers import (
@@ -19,6 +22,7 @@ from tests.helpers import (
     make_submission,
     sign_in,
 )
+from tests.scheduling import at, make_case, make_profile, next_monday
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +178,38 @@ def test_an_account_without_staff_status_is_refused_at_sign_in_with_a_clear_mess
     assert response.status_code == 200
     assert "not a staff account" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data", "expected"),
+    [
+        case
+        for case in CASES
+        if ("{ref}" in case[1] or "{pk}" in case[1]) and case[3][ROLES.index("front_desk")] != 403
+    ],
+)
+def test_each_case_url_is_not_found_for_a_front_desk_limited_to_another_location(
+    method: str, url: str, data: dict[str, str], expected: tuple[int, ...]
+) -> None:
+    # docs/locations.md: a booked case belongs to its consult's location.
+    riverside = Location.objects.create(name="Riverside", address="12 Elm Road")
+    chiropractor = make_profile(days=(0,))
+    submission = make_case()
+    booked = book_consult(
+        submission=submission,
+        chiropractor=chiropractor,
+        starts_at=at(next_monday(), 10),
+        by=None,
+    )
+    assert not isinstance(booked, SlotTaken)
+    desk = make_front_desk("riverdesk")
+    StaffLocation.objects.create(user=desk, location=riverside)
+    forget_places()
+    client = Client()
+    sign_in(client, desk)
+    response = getattr(client, method)(url.format(ref=submission.reference, pk=submission.pk), data)
+    if url.startswith("/admin/"):
+        # Django's admin answers a missing object with a redirect to its index.
+        assert (response.status_code, response["Location"]) == (302, "/admin/")
+    else:
+        assert response.status_code == 404, url

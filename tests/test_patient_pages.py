@@ -15,7 +15,7 @@ from icalendar import Calendar
 
 from clinic.links import absolute_url
 from consults.booking import book_consult, booking_path, manage_path, send_booking_invite
-from consults.models import Consult
+from consults.models import Consult, Location
 from intake import drafts
 from tests.helpers import run_tasks
 from tests.scheduling import at, make_case, make_profile, next_monday
@@ -130,8 +130,10 @@ def test_make_run_passes_the_port_to_the_site_url() -> None:
 def test_the_address_directions_and_what_to_bring_appear_on_pages_emails_and_the_invite(
     settings: Any,
 ) -> None:
-    settings.CLINIC_ADDRESS = "12 Elm Road\nRiverside, CA 92501"
-    settings.CLINIC_DIRECTIONS = "Ground floor, next to the bakery."
+    # The clinic's one location holds the address (made from the settings by the migration).
+    Location.objects.update(
+        address="12 Elm Road\nRiverside, CA 92501", directions="Ground floor, next to the bakery."
+    )
     chiro = make_profile()
     submission = make_case()
     client = patient_with_submission(submission)

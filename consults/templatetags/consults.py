@@ -12,6 +12,7 @@ from clinic import dates
 from intake.models import Submission
 
 from ..booking import booking_block_reason, booking_path, manage_path
+from ..locations import places_for
 from ..models import Consult
 
 register = template.Library()
@@ -44,6 +45,11 @@ def clock(value: Any) -> str:
     return dates.clock(value or None)
 
 
+def _limited_locations(user: Any) -> list[int] | None:
+    """The locations a limited staff member sees today's consults at; None: everywhere."""
+    return places_for(user).limited
+
+
 @register.inclusion_tag("consults/_today_list.html", takes_context=True)
 def todays_consults(context: dict[str, Any]) -> dict[str, Any]:
     from ..staff_views import agenda_consults
@@ -54,7 +60,9 @@ def todays_consults(context: dict[str, Any]) -> dict[str, Any]:
     start = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
     return {
         "show": True,
-        "consults": agenda_consults(start, start + timedelta(days=1), None),
+        "consults": agenda_consults(
+            start, start + timedelta(days=1), None, _limited_locations(user)
+        ),
         "can_manage": user.has_perm("consults.manage_availability"),
     }
 
@@ -90,7 +98,13 @@ def booking_offer(context: template.Context, submission: Submission | None) -> d
     # one query fewer on a page every patient sees.
     consult = context["booked"] if "booked" in context else booked_consult(submission)
     if consult is not None:
-        return {**shared, "consult": consult, "manage_url": manage_path(consult), "url": None}
+        return {
+            **shared,
+            **consult.location.contact(),
+            "consult": consult,
+            "manage_url": manage_path(consult),
+            "url": None,
+        }
     if (
         submission is None
         or booking_block_reason(submission) is not None
