@@ -25,9 +25,11 @@ def coding(name: str, code: str, display: str = "") -> dict[str, str]:
 
 
 def patient_key(case: Case) -> str:
-    # One Patient per submission until submissions are linked to a patient record; then the
-    # record's key goes here and the bulk export writes each patient once.
-    return case.key
+    """One Patient per patient record (intake/patients.py links a person's submissions), so a
+    returning patient's submissions all point at the same Patient; a submission not yet linked
+    stands for its own patient."""
+    patient_id = case.submission.patient_id
+    return f"patient:{patient_id}" if patient_id else case.key
 
 
 def patient_ref(case: Case, links: Links) -> dict[str, Any]:

@@ -400,13 +400,14 @@ def test_bulk_export_writes_valid_ndjson_per_type_with_a_manifest_and_one_audit_
             validate(resource)
             ids.add(f"{kind}/{resource['id']}")
             refs += references(resource)
-    assert outputs["Patient"]["count"] == 2
+    # The two recent submissions are the same person (same name, birth date and contacts).
+    assert (outputs["Patient"]["count"], outputs["QuestionnaireResponse"]["count"]) == (1, 2)
     assert all(ref in ids for ref in refs)
     assert old.reference not in (out / "QuestionnaireResponse.ndjson").read_text()
 
     event = AuditEvent.objects.get(action="fhir.bulk.exported")
     assert event.detail["submissions"] == 2
-    assert event.detail["resources"]["Patient"] == 2
+    assert event.detail["resources"]["Patient"] == 1
     assert event.detail["since"] == "2021-01-01"
 
 
@@ -641,3 +642,31 @@ def test_bulk_export_writes_the_course_of_care_with_queries_independent_of_case_
     assert counts["Procedure"] == 8 + 6
     assert counts["Appointment"] == 6 + 8 + 6
     assert counts["AdverseEvent"] == 1 + 3
+
+
+@pytest.mark.django_db
+def test_a_returning_patients_submissions_share_one_patient_in_bundles_and_bulk(
+    tmp_path: Path,
+) -> None:
+    first = make_submission()
+    second = make_submission()  # same person: same name, birth date, email and phone
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.patient_id == second.patient_id is not None
+    ids = {
+        next(
+            e["resource"]["id"]
+            for e in bundle(Case.of(s))["entry"]
+            if e["resource"]["resourceType"] == "Patient"
+        )
+        for s in (first, second)
+    }
+    assert len(ids) == 1
+    call_command(
+        "export_fhir", "--since", "2000-01-01", "--out", str(tmp_path), stdout=io.StringIO()
+    )
+    patients = read_ndjson(tmp_path / "Patient.ndjson")
+    assert [p["id"] for p in patients] == list(ids)
+    responses = read_ndjson(tmp_path / "QuestionnaireResponse.ndjson")
+    assert len(responses) == 2
+    assert {r["subject"]["reference"] for r in responses} == {f"Patient/{next(iter(ids))}"}

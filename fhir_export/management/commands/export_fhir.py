@@ -63,9 +63,16 @@ class _Files:
         self.out, self.stack = out, stack
         self.files: dict[str, IO[str]] = {}
         self.counts: dict[str, int] = {}
+        self.patients: set[str] = set()
 
     def write(self, resource: dict[str, Any]) -> None:
         kind = resource["resourceType"]
+        if kind == "Patient":
+            # A returning patient's submissions share one Patient: write it once (the set holds
+            # resource ids only, one per patient).
+            if resource["id"] in self.patients:
+                return
+            self.patients.add(resource["id"])
         if kind not in self.files:
             path = self.out / f"{kind}.ndjson"
             self.files[kind] = self.stack.enter_context(path.open("w", encoding="utf-8"))
