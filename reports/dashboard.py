@@ -11,12 +11,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import formats
+from django.core.cache import cache
+from django.utils import formats, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from . import charts, figures
 from .figures import Filters, Table
+
+# How long a computed figure is reused for the same filters (page, chart image and CSV share it).
+# Tables hold only counts, rates and chiropractors' names: never a patient's data.
+CACHE_SECONDS = 60
+
+
+def cache_key(slug: str, filters: Filters) -> str:
+    chiropractor = filters.chiropractor.pk if filters.chiropractor is not None else ""
+    return ":".join(
+        [
+            "reports",
+            slug,
+            filters.start.isoformat(),
+            filters.end.isoformat(),
+            str(chiropractor),
+            filters.outcome,
+            # Column and row labels are translated.
+            translation.get_language() or "",
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -32,8 +53,14 @@ class Report:
         return self.query is not None
 
     def table(self, filters: Filters) -> Table:
+        """The figure for these filters, computed at most once a minute (see CACHE_SECONDS)."""
         assert self.query is not None
-        return self.query(filters)
+        key = cache_key(self.slug, filters)
+        table = cache.get(key)
+        if table is None:
+            table = self.query(filters)
+            cache.set(key, table, CACHE_SECONDS)
+        return table
 
     def svg(self, table: Table) -> bytes:
         assert self.chart is not None

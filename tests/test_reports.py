@@ -10,13 +10,17 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from care.models import AdverseEvent, NeedlingSession, OutcomeCheckIn, TreatmentPlan
 from consults.models import Chiropractor, Consult
 from intake import workflow
 from intake.models import ContactAttempt, Outcome, Submission
+from reports.dashboard import cache_key
 from reports.figures import (
     TARGET_HOURS,
     Filters,
@@ -513,3 +517,22 @@ def test_only_roles_with_the_dashboard_see_it_in_the_menu(client: Client) -> Non
     admin = Client()
     sign_in_client(admin, make_clinic_admin())
     assert 'href="/staff/reports/"' in admin.get("/staff/account/").content.decode()
+
+
+def test_a_figure_is_computed_once_a_minute_for_the_same_filters_and_shared_by_chart_and_csv(
+    client: Client, care: dict[str, Any]
+) -> None:
+    viewer(client)
+    assert client.get("/staff/reports/", period()).status_code == 200
+    # The page computed every figure: its chart and CSV reuse them (only sign-in queries run).
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/staff/reports/minimal-change.svg", period()).status_code == 200
+        assert client.get("/staff/reports/adverse-events.csv", period()).status_code == 200
+    assert not [q for q in queries if "care_" in q["sql"] or "intake_submission" in q["sql"]]
+    # Other filters are other figures.
+    other = client.get("/staff/reports/adverse-events.csv", period(outcome="refer"))
+    assert list(csv.reader(io.StringIO(other.content.decode())))[1][1] == "0"
+    key = cache_key("adverse-events", everything())
+    assert cache.get(key) is not None and cache_key("adverse-events", everything(
+        outcome="refer"
+    )) != key  # fmt: skip
