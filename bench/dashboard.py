@@ -12,8 +12,8 @@ given a spread of first-contact times and about one consult per three cases, hal
 completed and one in ten a no-show; then a treatment plan for each case with a consult, 9
 needling sessions per plan (~300,000; one in 20 stopped by the safety check), a check-in after
 each session plus the 6- and 12-week ones (~360,000, most answered) and an adverse event after
-about one session in 12 (one in 500 significant). Pages are requested through Django's test Client by a
-signed-in clinic admin, in-process, DEBUG off. Goal: the dashboard's p95 under 300 ms with at
+about one session in 12 (one in 500 significant). Pages are requested through Django's test
+Client by a signed-in clinic admin, in-process, DEBUG off. Goal: the dashboard's p95 under 300 ms with at
 most 15 queries; each chart image and CSV is measured too.
 """
 
