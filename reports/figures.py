@@ -19,11 +19,11 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -346,21 +346,30 @@ def minimal_change(filters: Filters, now: datetime | None = None) -> Table:
     and in the PSFS baseline check-in at least MIC_PSFS higher. The mean change reaching 2 is
     tested as sum(change) >= 2 × pairs, in integers."""
     now = now or timezone.now()
-    baseline = OutcomeCheckIn.objects.filter(
-        plan=OuterRef("plan"), psfs_baseline=True, answered_at__isnull=False
-    ).order_by("answered_at", "pk")
     items = range(PSFS_MAX_ACTIVITIES)
-    checkins = OutcomeCheckIn.objects.filter(
-        submission__in=filters.submissions().values("pk"), occasion__in=WEEK_OCCASIONS
-    ).annotate(
-        pain_drop=_score("nprs_first_step", "submission__answers") - F("nprs_first_step"),
-        **{f"item_{i}": _score(str(i), "psfs_scores") for i in items},
-        **{
-            f"base_{i}": Subquery(
-                baseline.annotate(score=_score(str(i), "psfs_scores")).values("score")[:1]
+    checkins = (
+        OutcomeCheckIn.objects.filter(
+            submission__in=filters.submissions().values("pk"), occasion__in=WEEK_OCCASIONS
+        )
+        # The plan's PSFS baseline joined once (a subquery per item, repeated in every
+        # expression that uses it, made PostgreSQL's JIT compile for seconds). Only the
+        # baseline that named activities has scores: an earlier one with none is left out,
+        # so the join adds at most one row.
+        .annotate(
+            baseline=FilteredRelation(
+                "plan__checkins",
+                condition=Q(
+                    plan__checkins__psfs_baseline=True,
+                    plan__checkins__answered_at__isnull=False,
+                )
+                & ~Q(plan__checkins__psfs_scores=[]),
             )
-            for i in items
-        },
+        )
+        .annotate(
+            pain_drop=_score("nprs_first_step", "submission__answers") - F("nprs_first_step"),
+            **{f"item_{i}": _score(str(i), "psfs_scores") for i in items},
+            **{f"base_{i}": _score(str(i), "baseline__psfs_scores") for i in items},
+        )
     )
     checkins = checkins.annotate(
         pairs=sum(
