@@ -13,19 +13,27 @@ from typing import Any
 from django.db import connection
 from django.db.models import (
     Aggregate,
+    Case,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Value,
+    When,
 )
-from django.db.models.functions import TruncWeek
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from care.models import AdverseEvent, NeedlingSession, OutcomeCheckIn, TreatmentPlan
+from care.scores import MIC_NPRS, MIC_PSFS, PSFS_MAX_ACTIVITIES
 from consults.models import Chiropractor, Consult
 from intake.models import Outcome, Submission
 from intake.workflow import overdue_q
@@ -253,11 +261,13 @@ def conversion(filters: Filters) -> Table:
         .annotate(
             has_consult=Exists(consults),
             has_completed=Exists(consults.filter(attendance=Consult.Attendance.COMPLETED)),
+            has_plan=Exists(TreatmentPlan.objects.filter(submission=OuterRef("pk"))),
         )
         .aggregate(
             intakes=Count("pk"),
             booked=Count("pk", filter=Q(has_consult=True)),
             completed=Count("pk", filter=Q(has_completed=True)),
+            planned=Count("pk", filter=Q(has_plan=True)),
         )
     )
     intakes = totals["intakes"]
@@ -266,8 +276,7 @@ def conversion(filters: Filters) -> Table:
         [_("Intake submitted"), intakes, rate(intakes, intakes)],
         [_("Consult booked"), totals["booked"], rate(totals["booked"], intakes)],
         [_("Consult completed"), totals["completed"], rate(totals["completed"], intakes)],
-        # Treatment plans arrive with the care app; until then the step is shown as unknown.
-        [_("Treatment plan started"), None, None],
+        [_("Treatment plan started"), totals["planned"], rate(totals["planned"], intakes)],
     ]
     return table
 
@@ -309,4 +318,159 @@ def no_shows(filters: Filters, now: datetime | None = None) -> Table:
             ]
         )
     table.rows.append([_("All"), due_total, missed_total, rate(missed_total, due_total)])
+    return table
+
+
+# Minimal important change at 6 and 12 weeks ----------------------------------------------------
+
+WEEK_OCCASIONS = (OutcomeCheckIn.Occasion.WEEK_6, OutcomeCheckIn.Occasion.WEEK_12)
+
+
+def _score(path: str, json_field: str) -> Case:
+    """One integer out of a JSON field: SQL NULL when missing or skipped (JSON null, which
+    SQLite's text extraction would otherwise read as the word "null" and cast to 0)."""
+    return Case(
+        When(Q(**{f"{json_field}__{path}": None}), then=Value(None)),
+        default=Cast(KeyTextTransform(path, json_field), IntegerField()),
+        output_field=IntegerField(),
+    )
+
+
+def _paired(index: int) -> Q:
+    return Q(**{f"item_{index}__isnull": False, f"base_{index}__isnull": False})
+
+
+def minimal_change(filters: Filters, now: datetime | None = None) -> Table:
+    """care/scores.py's rule on the 6- and 12-week check-ins, in SQL: first-step pain at least
+    MIC_NPRS below the intake's answer, or the PSFS mean over the activities scored both there
+    and in the PSFS baseline check-in at least MIC_PSFS higher. The mean change reaching 2 is
+    tested as sum(change) >= 2 × pairs, in integers."""
+    now = now or timezone.now()
+    items = range(PSFS_MAX_ACTIVITIES)
+    checkins = (
+        OutcomeCheckIn.objects.filter(
+            submission__in=filters.submissions().values("pk"), occasion__in=WEEK_OCCASIONS
+        )
+        # The plan's PSFS baseline joined once (a subquery per item, repeated in every
+        # expression that uses it, made PostgreSQL's JIT compile for seconds). Only the
+        # baseline that named activities has scores: an earlier one with none is left out,
+        # so the join adds at most one row.
+        .annotate(
+            baseline=FilteredRelation(
+                "plan__checkins",
+                condition=Q(
+                    plan__checkins__psfs_baseline=True,
+                    plan__checkins__answered_at__isnull=False,
+                )
+                & ~Q(plan__checkins__psfs_scores=[]),
+            )
+        )
+        .annotate(
+            pain_drop=_score("nprs_first_step", "submission__answers") - F("nprs_first_step"),
+            **{f"item_{i}": _score(str(i), "psfs_scores") for i in items},
+            **{f"base_{i}": _score(str(i), "baseline__psfs_scores") for i in items},
+        )
+    )
+    checkins = checkins.annotate(
+        pairs=sum(
+            (Case(When(_paired(i), then=Value(1)), default=Value(0)) for i in items), Value(0)
+        ),
+        gain=sum(
+            (
+                Case(When(_paired(i), then=F(f"item_{i}") - F(f"base_{i}")), default=Value(0))
+                for i in items
+            ),
+            Value(0),
+        ),
+    )
+    reached = Q(pain_drop__gte=MIC_NPRS) | Q(
+        psfs_baseline=False, pairs__gt=0, gain__gte=MIC_PSFS * F("pairs")
+    )
+    counts: dict[str, Any] = {}
+    for occasion in WEEK_OCCASIONS:
+        this = Q(occasion=occasion)
+        answered = this & Q(answered_at__isnull=False)
+        counts[f"{occasion}__due"] = Count("pk", filter=this & Q(due_at__lte=now))
+        counts[f"{occasion}__answered"] = Count("pk", filter=answered)
+        counts[f"{occasion}__reached"] = Count("pk", filter=answered & reached)
+    totals = checkins.order_by().aggregate(**counts)
+    table = Table(
+        columns=[
+            _("Check-in"),
+            _("Check-ins due"),
+            _("Answered"),
+            _("Reached the minimal important change"),
+            _("Share of answered (%)"),
+        ],
+        series=[4],
+    )
+    for occasion, label in zip(WEEK_OCCASIONS, (_("6 weeks"), _("12 weeks")), strict=True):
+        due, answered, hits = (totals[f"{occasion}__{k}"] for k in ("due", "answered", "reached"))
+        table.rows.append([label, due, answered, hits, rate(hits, answered)])
+    return table
+
+
+# Adverse events per 100 sessions ---------------------------------------------------------------
+
+# The published figures docs/clinical.md gives as numbers (per 100 treatments), for reference
+# only: Brady 2014, no significant event in 7,629 treatments. The docs give no number for mild
+# events (only "common"), so none is shown for them here.
+PUBLISHED_PER_100: dict[str, float | None] = {
+    AdverseEvent.Severity.MILD: None,
+    AdverseEvent.Severity.SIGNIFICANT: 0.0,
+}
+
+
+def _published_source(severity: str) -> str:
+    if PUBLISHED_PER_100[severity] is None:
+        return _("No figure given: see docs/clinical.md (Brady 2014, Boyce 2020)")
+    return _("Brady 2014: none in 7,629 treatments")
+
+
+def per_100(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 2) if whole else None
+
+
+def adverse_events(filters: Filters) -> Table:
+    """Needled sessions and events by severity in one query: two grouped counts joined by
+    UNION ALL (a group missing from the answer counted nothing)."""
+    cases = filters.submissions().values("pk")
+    sessions = (
+        NeedlingSession.objects.filter(submission__in=cases)
+        .exclude(safety_decision=NeedlingSession.SafetyDecision.NOT_TODAY)
+        .order_by()
+        .values(group=Value("sessions"))
+        .annotate(n=Count("pk"))
+    )
+    events = (
+        AdverseEvent.objects.filter(submission__in=cases)
+        .order_by()
+        .values(group=F("severity"))
+        .annotate(n=Count("pk"))
+    )
+    counts = {row["group"]: row["n"] for row in sessions.union(events, all=True)}
+    sessions_count = counts.get("sessions", 0)
+    table = Table(
+        columns=[
+            _("Severity"),
+            _("Adverse events"),
+            _("Needling sessions"),
+            _("Per 100 sessions"),
+            _("Published, per 100 treatments"),
+            _("Published source"),
+        ],
+        series=[3, 4],
+    )
+    for severity in AdverseEvent.Severity:
+        count = counts.get(severity.value, 0)
+        table.rows.append(
+            [
+                str(severity.label),
+                count,
+                sessions_count,
+                per_100(count, sessions_count),
+                PUBLISHED_PER_100[severity.value],
+                _published_source(severity.value),
+            ]
+        )
     return table

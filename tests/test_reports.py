@@ -10,18 +10,25 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from care.models import AdverseEvent, NeedlingSession, OutcomeCheckIn, TreatmentPlan
 from consults.models import Chiropractor, Consult
 from intake import workflow
 from intake.models import ContactAttempt, Outcome, Submission
+from reports.dashboard import cache_key
 from reports.figures import (
     TARGET_HOURS,
     Filters,
+    adverse_events,
     contact_times,
     conversion,
     intakes_per_week,
+    minimal_change,
     no_shows,
     overdue_rates,
     percentile,
@@ -99,6 +106,102 @@ def cases() -> dict[str, Any]:
     return {"casey": casey, "drew": drew, "all": [s1, s2, s3, s4, s5, s6]}
 
 
+def plan_for(submission: Submission) -> TreatmentPlan:
+    return TreatmentPlan.objects.create(
+        submission=submission, psfs_activities=["Walking", "Stairs", "Running"]
+    )
+
+
+def checkin(
+    plan: TreatmentPlan,
+    occasion: str,
+    *,
+    due: datetime | None = None,
+    pain: int | None = None,
+    psfs: list[int | None] | None = None,
+    baseline: bool = False,
+    answered_days_ago: int = 1,
+) -> OutcomeCheckIn:
+    """A check-in, answered (with first-step pain and PSFS scores) when `pain` is given."""
+    answered = pain is not None
+    return OutcomeCheckIn.objects.create(
+        submission=plan.submission,
+        plan=plan,
+        occasion=occasion,
+        due_at=due or timezone.now() - timedelta(days=2),
+        answered_at=timezone.now() - timedelta(days=answered_days_ago) if answered else None,
+        nprs_first_step=pain,
+        nprs_average=pain,
+        psfs_scores=psfs or [],
+        psfs_baseline=baseline,
+    )
+
+
+def session(submission: Submission, number: int, *, needled: bool = True) -> NeedlingSession:
+    chiro = make_chiropractor(f"needler{submission.pk}-{number}")
+    return NeedlingSession.objects.create(
+        submission=submission,
+        number=number,
+        date=BASE + timedelta(days=20 + number),
+        minutes=30 if needled else None,
+        practitioner=chiro,
+        recorded_by=chiro,
+        new_blood_thinners=False,
+        pregnancy=False,
+        fever_or_unwell=False,
+        skin_broken_or_infected=False,
+        new_implants=False,
+        safety_decision="passed" if needled else "not_today",
+    )
+
+
+def adverse(submission: Submission, severity: str, on: NeedlingSession | None) -> None:
+    AdverseEvent.objects.create(
+        submission=submission,
+        session=on,
+        kind="bruising",
+        severity=severity,
+        action_taken="Ice.",
+        occurred_on=BASE + timedelta(days=22),
+        recorded_by=make_clinic_admin(f"recorder{submission.pk}-{severity}-{on is None}"),
+    )
+
+
+@pytest.fixture
+def care(cases: dict[str, Any]) -> dict[str, Any]:
+    """Plans for s1 (urgent, Drew), s3 (eligible, Casey) and s6 (eligible, Drew); intake
+    first-step pain is 7 for all. Counted by hand:
+
+    - s1: its 6-week check-in is its first, so it is its own PSFS baseline: pain 5 (down 2)
+      reaches the change; its 12-week check-in is due and unanswered.
+    - s3: PSFS baseline [3, 4, skipped]; 6 weeks: pain 6 (down 1), PSFS [5, 5, 9] (pairs +2,
+      +1: mean +1.5, the skipped activity left out) does not; 12 weeks: pain 4 (down 3) does.
+    - s6: PSFS baseline [2, skipped, 5]; 6 weeks: pain 7, PSFS [3, 9, 6] (pairs +1, +1: the
+      naive means 3.5 → 6 would wrongly count) does not; 12 weeks: PSFS [5, skipped, 7] (pairs
+      +3, +2) does.
+
+    Sessions: s3 three needled and one stopped by the safety check, s6 one needled; adverse
+    events: s3 two mild (one reported later, without a session), s6 one significant.
+    """
+    s1, s3, s6 = cases["all"][0], cases["all"][2], cases["all"][5]
+    p1, p3, p6 = plan_for(s1), plan_for(s3), plan_for(s6)
+    checkin(p1, "week_6", pain=5, psfs=[4, 4, 4], baseline=True)
+    checkin(p1, "week_12", due=timezone.now() - timedelta(hours=1))
+    checkin(p3, "session", pain=7, psfs=[3, 4, None], baseline=True, answered_days_ago=60)
+    checkin(p3, "week_6", pain=6, psfs=[5, 5, 9], answered_days_ago=30)
+    checkin(p3, "week_12", pain=4, psfs=[3, 4, None])
+    checkin(p6, "session", pain=7, psfs=[2, None, 5], baseline=True, answered_days_ago=60)
+    checkin(p6, "week_6", pain=7, psfs=[3, 9, 6], answered_days_ago=30)
+    checkin(p6, "week_12", pain=7, psfs=[5, None, 7])
+    sessions = [session(s3, n) for n in (1, 2, 3)]
+    session(s3, 4, needled=False)
+    needled_s6 = session(s6, 1)
+    adverse(s3, "mild", sessions[0])
+    adverse(s3, "mild", None)
+    adverse(s6, "significant", needled_s6)
+    return cases
+
+
 def everything(**extra: Any) -> Filters:
     return Filters(start=BASE, end=BASE + timedelta(days=13), **extra)
 
@@ -157,17 +260,61 @@ def test_the_overdue_rate_counts_late_calls_and_cases_still_overdue(
     assert rows[str(Outcome.REVIEW.label)] == [48, 0, 0, 0, None]
 
 
-def test_conversion_counts_cases_booked_and_completed_and_leaves_plans_unknown(
-    cases: dict[str, Any],
+def test_conversion_counts_cases_booked_completed_and_with_a_treatment_plan(
+    care: dict[str, Any],
 ) -> None:
     assert [row[1:] for row in conversion(everything()).rows] == [
         [6, 100.0],
         [5, 83.3],
         [1, 16.7],
-        [None, None],
+        [3, 50.0],
     ]
-    only_casey = conversion(everything(chiropractor=cases["casey"]))
-    assert [row[1] for row in only_casey.rows] == [2, 2, 1, None]
+    only_casey = conversion(everything(chiropractor=care["casey"]))
+    assert [row[1] for row in only_casey.rows] == [2, 2, 1, 1]
+
+
+def test_the_minimal_important_change_is_counted_on_answered_6_and_12_week_check_ins(
+    care: dict[str, Any],
+) -> None:
+    table = minimal_change(everything())
+    # due, answered, reached, share of answered
+    assert [row[1:] for row in table.rows] == [[3, 3, 1, 33.3], [3, 2, 2, 100.0]]
+    assert [row[0] for row in table.rows] == ["6 weeks", "12 weeks"]
+
+
+def test_the_minimal_change_figure_follows_the_chiropractor_and_outcome_filters(
+    care: dict[str, Any],
+) -> None:
+    casey = minimal_change(everything(chiropractor=care["casey"]))
+    assert [row[1:] for row in casey.rows] == [[1, 1, 0, 0.0], [1, 1, 1, 100.0]]
+    urgent = minimal_change(everything(outcome=Outcome.URGENT))
+    assert [row[1:] for row in urgent.rows] == [[1, 1, 1, 100.0], [1, 0, 0, None]]
+    later = Filters(start=BASE + timedelta(days=20), end=BASE + timedelta(days=27))
+    assert [row[1:] for row in minimal_change(later).rows] == [[0, 0, 0, None]] * 2
+
+
+def test_a_check_in_not_yet_due_is_not_counted_as_due(care: dict[str, Any]) -> None:
+    OutcomeCheckIn.objects.filter(occasion="week_12", answered_at__isnull=True).update(
+        due_at=timezone.now() + timedelta(days=3)
+    )
+    assert minimal_change(everything()).rows[1][1:] == [2, 2, 2, 100.0]
+
+
+def test_adverse_events_are_counted_per_100_needling_sessions_beside_the_published_rate(
+    care: dict[str, Any],
+) -> None:
+    rows = adverse_events(everything()).rows
+    # events, needled sessions (the one stopped by the safety check left out), per 100,
+    # published per 100 (docs/clinical.md gives a number only for significant events)
+    assert [row[:5] for row in rows] == [
+        ["Mild", 2, 4, 50.0, None],
+        ["Significant", 1, 4, 25.0, 0.0],
+    ]
+    assert "see docs" in rows[0][5] and "Brady 2014" in rows[1][5]
+    casey = adverse_events(everything(chiropractor=care["casey"])).rows
+    assert [row[1:4] for row in casey] == [[2, 3, 66.67], [0, 3, 0.0]]
+    nothing = adverse_events(everything(outcome=Outcome.REFER)).rows
+    assert [row[1:4] for row in nothing] == [[0, 0, None], [0, 0, None]]
 
 
 def test_no_show_rate_counts_consults_that_reached_their_time(cases: dict[str, Any]) -> None:
@@ -197,31 +344,45 @@ def test_the_sqlite_percentile_interpolates_like_postgresql() -> None:
 # The page, charts and downloads ---------------------------------------------------------------
 
 
-def test_the_dashboard_shows_every_figure_with_its_table_and_the_care_placeholder(
-    client: Client, cases: dict[str, Any]
+SLUGS = (
+    "intakes",
+    "contact-times",
+    "overdue",
+    "conversion",
+    "no-shows",
+    "minimal-change",
+    "adverse-events",
+)
+
+
+def test_the_dashboard_shows_every_figure_with_its_table_and_no_placeholder_left(
+    client: Client, care: dict[str, Any]
 ) -> None:
     response = viewer(client).get("/staff/reports/", period())
     assert response.status_code == 200
     page = response.content.decode()
-    for slug in ("intakes", "contact-times", "overdue", "conversion", "no-shows"):
+    for slug in SLUGS:
         assert f'src="/staff/reports/{slug}.svg?start=' in page
         assert f'href="/staff/reports/{slug}.csv?start=' in page
     assert "<caption>Overdue rate</caption>" in page
-    assert "66.7" in page and "Available once treatment plans are recorded." in page
+    assert "<caption>Adverse events per 100 sessions</caption>" in page
+    assert "<caption>Minimal important change at 6 and 12 weeks</caption>" in page
+    assert "66.7" in page and "33.3" in page and "Brady 2014" in page
+    assert "Available once treatment plans are recorded." not in page
     assert "<script" not in page.replace('<script src="/static/js/staff.js"></script>', "")
 
 
 def test_the_dashboard_uses_a_bounded_number_of_queries(
-    client: Client, cases: dict[str, Any], django_assert_max_num_queries: Any
+    client: Client, care: dict[str, Any], django_assert_max_num_queries: Any
 ) -> None:
     viewer(client)
     with django_assert_max_num_queries(15):
         assert client.get("/staff/reports/", period()).status_code == 200
 
 
-@pytest.mark.parametrize("slug", ["intakes", "contact-times", "overdue", "conversion", "no-shows"])
+@pytest.mark.parametrize("slug", SLUGS)
 def test_each_chart_is_a_small_self_contained_svg_with_title_and_description(
-    client: Client, cases: dict[str, Any], slug: str
+    client: Client, care: dict[str, Any], slug: str
 ) -> None:
     response = viewer(client).get(f"/staff/reports/{slug}.svg", period())
     assert response.status_code == 200
@@ -246,7 +407,7 @@ def test_the_weekly_chart_stays_under_30_kb_over_two_years(client: Client) -> No
 
 
 def test_a_csv_download_has_the_same_figures_as_the_table(
-    client: Client, cases: dict[str, Any]
+    client: Client, care: dict[str, Any]
 ) -> None:
     response = viewer(client).get("/staff/reports/no-shows.csv", period())
     assert response.status_code == 200
@@ -263,7 +424,21 @@ def test_a_csv_download_has_the_same_figures_as_the_table(
     steps = list(csv.reader(io.StringIO(
         client.get("/staff/reports/conversion.csv", period()).content.decode()
     )))  # fmt: skip
-    assert steps[-1] == ["Treatment plan started", "—", "—"]
+    assert steps[-1] == ["Treatment plan started", "3", "50.0"]
+    change = list(csv.reader(io.StringIO(
+        client.get("/staff/reports/minimal-change.csv", period()).content.decode()
+    )))  # fmt: skip
+    assert change[0][0] == "Check-in" and change[1:] == [
+        ["6 weeks", "3", "3", "1", "33.3"],
+        ["12 weeks", "3", "2", "2", "100.0"],
+    ]
+    events = list(csv.reader(io.StringIO(
+        client.get("/staff/reports/adverse-events.csv", period()).content.decode()
+    )))  # fmt: skip
+    assert [row[:5] for row in events[1:]] == [
+        ["Mild", "2", "4", "50.0", "—"],
+        ["Significant", "1", "4", "25.0", "0.0"],
+    ]
 
 
 def test_the_dashboard_defaults_to_the_last_twelve_weeks(client: Client) -> None:
@@ -302,7 +477,7 @@ def test_bad_filters_get_a_clear_message_never_a_500(
 
 def test_an_unknown_report_is_not_found(client: Client) -> None:
     viewer(client)
-    assert client.get("/staff/reports/adverse-events.svg").status_code == 404
+    assert client.get("/staff/reports/outcomes.svg").status_code == 404
     assert client.get("/staff/reports/nothing.csv").status_code == 404
 
 
@@ -311,7 +486,8 @@ def test_the_dashboard_reads_in_spanish(client: Client) -> None:
     client.cookies["django_language"] = "es"
     page = client.get("/staff/reports/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Panel de la clínica" in page
-    assert "Disponible cuando se registren los planes de tratamiento." in page
+    assert "Cambio mínimo importante a las 6 y 12 semanas" in page
+    assert "Efectos adversos por cada 100 sesiones" in page
 
 
 # Who may see it -------------------------------------------------------------------------------
@@ -341,3 +517,22 @@ def test_only_roles_with_the_dashboard_see_it_in_the_menu(client: Client) -> Non
     admin = Client()
     sign_in_client(admin, make_clinic_admin())
     assert 'href="/staff/reports/"' in admin.get("/staff/account/").content.decode()
+
+
+def test_a_figure_is_computed_once_a_minute_for_the_same_filters_and_shared_by_chart_and_csv(
+    client: Client, care: dict[str, Any]
+) -> None:
+    viewer(client)
+    assert client.get("/staff/reports/", period()).status_code == 200
+    # The page computed every figure: its chart and CSV reuse them (only sign-in queries run).
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/staff/reports/minimal-change.svg", period()).status_code == 200
+        assert client.get("/staff/reports/adverse-events.csv", period()).status_code == 200
+    assert not [q for q in queries if "care_" in q["sql"] or "intake_submission" in q["sql"]]
+    # Other filters are other figures.
+    other = client.get("/staff/reports/adverse-events.csv", period(outcome="refer"))
+    assert list(csv.reader(io.StringIO(other.content.decode())))[1][1] == "0"
+    key = cache_key("adverse-events", everything())
+    assert cache.get(key) is not None and cache_key("adverse-events", everything(
+        outcome="refer"
+    )) != key  # fmt: skip
