@@ -57,12 +57,15 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 @pytest.fixture(autouse=True)
 def _roles_after_flush(request: pytest.FixtureRequest) -> None:
-    """Browser tests run on a database that earlier browser tests flushed: restore the roles.
+    """Browser and other transactional tests run on a database that earlier ones flushed:
+    restore the roles.
 
     The role groups come from data migrations (ROLE_PERMISSIONS in each roles migration), which
     a flush removes; permissions themselves are recreated by the flush's post_migrate.
     """
-    if request.node.get_closest_marker("browser") is None:
+    db = request.node.get_closest_marker("django_db")
+    transactional = db is not None and db.kwargs.get("transaction", False)
+    if request.node.get_closest_marker("browser") is None and not transactional:
         return
     request.getfixturevalue("transactional_db")
     import sys
