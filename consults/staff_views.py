@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intake import audit
-from intake.models import ScreeningRecord, Submission, User
+from intake.models import Submission, User
 
 from . import attendance, emails
-from .attendance import marks_open
+from .agenda import agenda_consults
 from .booking import (
     BookingNotAllowed,
     SlotTaken,
@@ -300,44 +299,6 @@ def invite(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 # Agenda ------------------------------------------------------------------------------------
-
-
-def findings_for(submission: Submission) -> list[str]:
-    screenings = getattr(submission, "latest_screenings", None)
-    latest = screenings[0] if screenings else None
-    if latest is None:
-        return []
-    return [str(finding.get("reason", "")) for finding in latest.findings[:3]]
-
-
-def agenda_consults(
-    start: datetime,
-    end: datetime,
-    chiropractor: Chiropractor | None,
-    location_ids: list[int] | None = None,
-) -> list[Any]:
-    """The agenda's consults; `location_ids` limits them to those places (None: everywhere)."""
-    consults = (
-        Consult.objects.on_agenda()
-        .between(start, end)
-        .select_related("chiropractor", "submission", "location")
-        .prefetch_related(
-            Prefetch(
-                "submission__screenings",
-                queryset=ScreeningRecord.objects.order_by("-created_at", "-pk"),
-                to_attr="latest_screenings",
-            )
-        )
-    )
-    if chiropractor is not None:
-        consults = consults.filter(chiropractor=chiropractor)
-    if location_ids is not None:
-        consults = consults.filter(location_id__in=location_ids)
-    result = list(consults)
-    for consult in result:
-        consult.findings = findings_for(consult.submission)  # type: ignore[attr-defined]
-        consult.marks = marks_open(consult)  # type: ignore[attr-defined]
-    return result
 
 
 def open_weekdays(chiropractor: Chiropractor | None) -> set[int]:

@@ -7,20 +7,27 @@ care (sessions, adverse events) comes from the hooks in care.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 from django.utils import translation
 
 from consults.models import Consult
-from intake.models import Outcome, ScreeningRecord, Submission
+from intake.models import Outcome, ScreeningRecord
 from intake.questions import QUESTIONS
 from screening import RULES_BY_ID
 
 from .care import CARE_HOOKS
-from .common import appointment_status, coding, consult_key, patient_key, patient_ref, when
+from .common import (
+    Case,
+    appointment_status,
+    coding,
+    consult_key,
+    patient_key,
+    patient_ref,
+    when,
+)
 from .links import Links, compact, system
 from .questionnaire import answer_coding, questionnaire_reference, response_items
 
@@ -39,38 +46,6 @@ PAIN_SCORE_CODES = ("nprs_first_step", "nprs_average", "nprs_worst")
 PAST_WEEK = {"nprs_average", "nprs_worst"}
 # Consent the form records, each with its scope in HL7's consent scope codes.
 CONSENTS = (("privacy", "patient-privacy"), ("treatment", "treatment"))
-
-
-@dataclass(frozen=True)
-class Case:
-    """One submission with what the export reads from other tables (prefetched in bulk)."""
-
-    submission: Submission
-    screening: ScreeningRecord | None
-    consults: Sequence[Consult]
-
-    @classmethod
-    def of(cls, submission: Submission) -> Case:
-        # .all() so that prefetched rows are used: the latest screening comes first.
-        return cls(
-            submission=submission,
-            screening=next(iter(submission.screenings.all()), None),
-            consults=list(submission.consults.all()),
-        )
-
-    @property
-    def key(self) -> str:
-        return f"submission:{self.submission.reference}"
-
-    @property
-    def answers(self) -> dict[str, Any]:
-        return self.submission.answers or {}
-
-    @property
-    def by_representative(self) -> bool:
-        return self.answers.get("completed_by", "self") != "self" and bool(
-            self.answers.get("representative_name")
-        )
 
 
 def source_ref(case: Case, links: Links) -> dict[str, Any]:

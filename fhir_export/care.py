@@ -9,18 +9,15 @@ the submission's relations, so the bulk export's prefetching serves them without
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from care import exercises
 from care.models import AdverseEvent, NeedlingSession, PlanVersion, TreatmentPlan
 from consults.models import Consult
 from intake.models import User
 
-from .common import appointment_status, coding, consult_key, patient_ref, when
+from .common import Case, appointment_status, coding, consult_key, patient_ref, when
 from .links import Links, system
-
-if TYPE_CHECKING:
-    from .bundle import Case
 
 CareHook = Callable[["Case", "Links"], Iterable[dict[str, Any]]]
 

@@ -4,15 +4,47 @@ bundle.py, which runs its hooks)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from consults.models import Consult
+from intake.models import ScreeningRecord, Submission
 
 from .links import Links, compact, system
 
-if TYPE_CHECKING:
-    from .bundle import Case
+
+@dataclass(frozen=True)
+class Case:
+    """One submission with what the export reads from other tables (prefetched in bulk)."""
+
+    submission: Submission
+    screening: ScreeningRecord | None
+    consults: Sequence[Consult]
+
+    @classmethod
+    def of(cls, submission: Submission) -> Case:
+        # .all() so that prefetched rows are used: the latest screening comes first.
+        return cls(
+            submission=submission,
+            screening=next(iter(submission.screenings.all()), None),
+            consults=list(submission.consults.all()),
+        )
+
+    @property
+    def key(self) -> str:
+        return f"submission:{self.submission.reference}"
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.submission.answers or {}
+
+    @property
+    def by_representative(self) -> bool:
+        return self.answers.get("completed_by", "self") != "self" and bool(
+            self.answers.get("representative_name")
+        )
 
 
 def when(moment: datetime | None) -> str | None:

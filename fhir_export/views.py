@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 from intake import audit
 from staff.views import EXPORT, VIEW, get_submission_for_staff
 
-from .bundle import Case, bundle
+from .bundle import bundle
+from .common import Case
 from .questionnaire import questionnaire
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"

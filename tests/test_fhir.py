@@ -26,7 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from care.demo import CourseCase, _seed_course, seed_demo_care
 from care.models import AdverseEvent, NeedlingSession
 from consults.models import Consult
-from fhir_export.bundle import Case, bundle
+from fhir_export.bundle import bundle
+from fhir_export.common import Case
 from fhir_export.questionnaire import answers_from_response, catalogue_version, questionnaire
 from intake.models import AuditEvent, ScreeningRecord, Submission
 from intake.questions import QUESTIONS, SECTIONS

@@ -11,6 +11,7 @@ from django.utils import timezone
 from clinic import dates
 from intake.models import Submission
 
+from ..agenda import agenda_consults
 from ..booking import booking_block_reason, booking_path, manage_path
 from ..locations import places_for
 from ..models import Consult
@@ -52,8 +53,6 @@ def _limited_locations(user: Any) -> list[int] | None:
 
 @register.inclusion_tag("consults/_today_list.html", takes_context=True)
 def todays_consults(context: dict[str, Any]) -> dict[str, Any]:
-    from ..staff_views import agenda_consults
-
     user = context.get("user")
     if user is None or not user.has_perm("consults.view_consult"):
         return {"show": False}

@@ -24,7 +24,8 @@ from consults.models import Consult
 from intake import audit
 from intake.models import ScreeningRecord, Submission
 
-from ...bundle import Case, case_resources
+from ...bundle import case_resources
+from ...common import Case
 from ...links import Links
 from ...questionnaire import questionnaire
 
