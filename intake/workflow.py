@@ -181,6 +181,13 @@ def _move(
     )
 
 
+def _stop_clock(submission: Submission, *also: str) -> None:
+    """Nobody needs to call any more: no deadline, no retry time (and save `also` with them)."""
+    submission.contact_due_at = None
+    submission.next_attempt_at = None
+    submission.save(update_fields=["contact_due_at", "next_attempt_at", *also])
+
+
 def _note(submission: Submission, kind: str, text: str, by: User | None) -> int | None:
     """Keep what someone wrote for a step; the audit entry names it by id. None when empty."""
     if not text.strip():
@@ -252,9 +259,7 @@ def close_case(
     if not reason.strip():
         raise StepNotAllowed(_("Please give a reason for closing the case."))
     note = _note(submission, CaseNote.Kind.CLOSURE, reason, by)
-    submission.contact_due_at = None
-    submission.next_attempt_at = None
-    submission.save(update_fields=["contact_due_at", "next_attempt_at"])
+    _stop_clock(submission)
     _move(submission, to, by=by, request=request, note=note)
 
 
@@ -357,11 +362,8 @@ def consult_booked(
 ) -> None:
     """A consult was booked (`by` None: the patient, through their link)."""
     _locked(submission)
-    fields = ["patient_cancelled_at", "contact_due_at", "next_attempt_at"]
     submission.patient_cancelled_at = None
-    submission.contact_due_at = None
-    submission.next_attempt_at = None
-    submission.save(update_fields=fields)
+    _stop_clock(submission, "patient_cancelled_at")
     audit.record(
         audit.BOOKED_CONSULT,
         actor=by,
@@ -474,9 +476,7 @@ def plan_started(
             _("A case that is “%(status)s” cannot start a course of care.")
             % {"status": Status(submission.status).label}
         )
-    submission.contact_due_at = None
-    submission.next_attempt_at = None
-    submission.save(update_fields=["contact_due_at", "next_attempt_at"])
+    _stop_clock(submission)
     _move(submission, Status.IN_CARE, by=by, request=request, plan=plan_id)
 
 
@@ -494,9 +494,7 @@ def referred_on(
     if not reason.strip():
         raise StepNotAllowed(_("Please give the reason for referring the patient on."))
     note = _note(submission, CaseNote.Kind.REFERRAL, reason, by)
-    submission.contact_due_at = None
-    submission.next_attempt_at = None
-    submission.save(update_fields=["contact_due_at", "next_attempt_at"])
+    _stop_clock(submission)
     _move(submission, Status.REFERRED_OUT, by=by, request=request, note=note)
 
 
@@ -511,9 +509,7 @@ def care_finished(
     if not reason.strip():
         raise StepNotAllowed(_("Please say why the course of care ends."))
     note = _note(submission, CaseNote.Kind.CARE, reason, by)
-    submission.contact_due_at = None
-    submission.next_attempt_at = None
-    submission.save(update_fields=["contact_due_at", "next_attempt_at"])
+    _stop_clock(submission)
     _move(submission, Status.CLOSED, by=by, request=request, note=note)
 
 
