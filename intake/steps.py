@@ -170,9 +170,11 @@ def shape_of(code: str, language: str | None, other: bool = False) -> Shape:
 
 
 @lru_cache(maxsize=4096)
-def _rendered_choice(
-    code: str, language: str | None, values: tuple[str, ...], other: bool
+def _rendered_question(
+    code: str, language: str | None, values: tuple[str, ...], other: bool, unit: str
 ) -> SafeString:
+    """A question without errors; `unit` is part of the key because the clinic's default
+    unit (a setting) decides which unit a blank measured question shows."""
     field = Field(QUESTIONS[code], list(values), [], other=other)
     return render_to_string(QUESTION_TEMPLATE, {"f": field})
 
@@ -214,13 +216,33 @@ class Field:
 
     @property
     def html(self) -> SafeString:
-        """The question's markup. A choice question without errors is rendered once per
-        language and set of checked values, then reused: most of a step's questions are
-        choices, and rendering them afresh was the largest part of serving a step."""
-        choice = self.shape.option_values and (self.widget == "checkbox" or self.is_group)
-        if choice and not self.errors and self.shape.option_values.issuperset(self.values):
-            return _rendered_choice(self.code, get_language(), tuple(self.values), self.other)
+        """The question's markup. A question without errors that is blank, or a choice
+        question, is rendered once per language and set of checked values, then reused:
+        rendering each question afresh was the largest part of serving a step. Typed answers
+        are rendered each time (they are the patient's own words)."""
+        if not self.errors and (self._is_blank or self._is_plain_choice):
+            return _rendered_question(
+                self.code, get_language(), tuple(self.values), self.other, self._unit
+            )
         return render_to_string(QUESTION_TEMPLATE, {"f": self})
+
+    @property
+    def _is_plain_choice(self) -> bool:
+        choice = self.shape.option_values and (self.widget == "checkbox" or self.is_group)
+        return bool(choice) and self.shape.option_values.issuperset(self.values)
+
+    @property
+    def _is_blank(self) -> bool:
+        if any(self.values):
+            return False
+        if self.measure is None:
+            return True
+        return self.measure.unit == self._unit and not any(self.measure.values.values())
+
+    @property
+    def _unit(self) -> str:
+        """The unit a blank measured question shows checked ("" for other questions)."""
+        return units.default_unit(self.code) if self.code in units.MEASURED else ""
 
     @property
     def options_html(self) -> SafeString:
