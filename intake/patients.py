@@ -176,6 +176,9 @@ def reason_labels(codes: Iterable[str]) -> list[str]:
     return [str(REASONS.get(code, code)) for code in codes]
 
 
+IDENTITY_FIELDS = ["first_name", "last_name", "email", "phone_e164", "date_of_birth"]
+
+
 def _copy_identity(patient: Any, submission: Any) -> None:
     """The patient's details become the latest submission's: the next match compares them."""
     patient.first_name = submission.first_name
@@ -186,7 +189,9 @@ def _copy_identity(patient: Any, submission: Any) -> None:
 
 
 def assign(submission: Any, *, patient_model: Any = None) -> tuple[str, Match | None]:
-    """Match a submission and set its patient, state and candidate (not saved, no link row).
+    """Match a submission and set its patient, state and candidate (the submission is not
+    saved, no link row). A returning patient is saved with the submission's identity but not
+    read back: `submission.patient` then holds its id and identity only.
 
     Shared by new submissions and by migration 0013, which passes its historical model.
     """
@@ -194,15 +199,18 @@ def assign(submission: Any, *, patient_model: Any = None) -> tuple[str, Match | 
     identity = identity_of(submission)
     match = find_match(identity, patient_model.objects.all())
     if match is not None and match.automatic:
-        patient = patient_model.objects.get(pk=match.patient_id)
+        # The returning patient's identity is updated without reading the row back first.
+        patient = patient_model(pk=match.patient_id)
+        _copy_identity(patient, submission)
+        patient.save(update_fields=IDENTITY_FIELDS)
         state, candidate_id = MatchState.RETURNING, None
     else:
         patient = patient_model()
+        _copy_identity(patient, submission)
+        patient.save()
         possible = match is not None and match.score >= LOW_THRESHOLD
         state = MatchState.POSSIBLE if possible else MatchState.NEW
         candidate_id = match.patient_id if possible and match else None
-    _copy_identity(patient, submission)
-    patient.save()
     submission.patient = patient
     submission.match_state = str(state)
     submission.match_candidate_id = candidate_id
@@ -215,11 +223,9 @@ def assign(submission: Any, *, patient_model: Any = None) -> tuple[str, Match | 
 MATCH_FIELDS = ["patient", "match_state", "match_candidate", "match_score", "match_reasons"]
 
 
-@transaction.atomic(savepoint=False)
-def match_new_submission(submission: Submission) -> None:
-    """Link a just-stored submission to its patient (create_submission calls this)."""
-    state, _match = assign(submission)
-    submission.save(update_fields=MATCH_FIELDS)
+def record_match(submission: Submission, state: str) -> None:
+    """The link row and audit entry of a new submission's match, once it is stored
+    (create_submission calls `assign` before the submission's INSERT, then this)."""
     assert submission.patient is not None
     PatientLink.objects.create(
         submission=submission,

@@ -99,10 +99,11 @@ def create_submission(
         contact_due_at=contact_deadline(result.outcome, submitted_at),
     )
     submission.set_outcome(result.outcome)
+    match_state, _match = patients.assign(submission)
     submission.save()
     _screening_record(submission, result)
     audit.record(audit.SUBMITTED, submission=submission, outcome=result.outcome)
-    patients.match_new_submission(submission)
+    patients.record_match(submission, match_state)
     return submission
 
 

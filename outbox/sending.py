@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Min
 from django.utils import timezone
 from django_tasks import task
@@ -57,30 +57,55 @@ def enqueue(
     due = max(send_after, now) if send_after is not None else now
     # In the caller's transaction as it is; a transaction of its own only when there is none.
     outer = nullcontext() if transaction.get_connection().in_atomic_block else transaction.atomic()
+    message = Message(
+        key=key,
+        kind=kind,
+        submission_id=submission_id,
+        recipient=to,
+        subject=subject,
+        body=body,
+        attachments=[list(a) for a in attachments],
+        created_at=now,
+        due_at=due,
+        retry_until=due + timedelta(hours=settings.CLINIC_MESSAGE_RETRY_HOURS),
+    )
     with outer:
-        # get_or_create: a second request racing on the same key finds the first's message.
-        message, created = Message.objects.get_or_create(
-            key=key,
-            defaults={
-                "kind": kind,
-                "submission_id": submission_id,
-                "recipient": to,
-                "subject": subject,
-                "body": body,
-                "attachments": [list(a) for a in attachments],
-                "created_at": now,
-                "due_at": due,
-                "retry_until": due + timedelta(hours=settings.CLINIC_MESSAGE_RETRY_HOURS),
-            },
-        )
-        if created:
-            # The task row is written by the database backend on this same connection, so it
-            # commits or rolls back with the message (and with the caller's change).
-            if due > now:
-                deliver.using(run_after=due).enqueue(message.pk)
-            else:
-                deliver.enqueue(message.pk)
+        if not _insert_new(message):
+            # Queued already (a double click, a retried request): that message, nothing new.
+            return Message.objects.get(key=key)
+        # The task row is written by the database backend on this same connection, so it
+        # commits or rolls back with the message (and with the caller's change).
+        if due > now:
+            deliver.using(run_after=due).enqueue(message.pk)
+        else:
+            deliver.enqueue(message.pk)
     return message
+
+
+def _insert_new(message: Message) -> bool:
+    """INSERT ... ON CONFLICT (key) DO NOTHING: one statement, where get_or_create took four
+    (a SELECT, a savepoint, the INSERT and its release) inside every submit. True, with
+    message.pk set, when this call stored it; False when the key was queued already, even by a
+    request racing this one (PostgreSQL and SQLite both take this statement)."""
+    connection = connections[router.db_for_write(Message)]
+    fields = [field for field in Message._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    table, pk = quote(Message._meta.db_table), quote(Message._meta.pk.column)
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({values}) "
+        f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {pk}"
+    )
+    params = [field.get_db_prep_save(field.pre_save(message, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    message.pk = row[0]
+    message._state.adding = False
+    return True
 
 
 def key_digest(*parts: object) -> str:
