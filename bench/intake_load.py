@@ -298,6 +298,11 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, default=1, help="gunicorn threads per worker (make serve uses 1)"
     )
+    parser.add_argument(
+        "--worker-class",
+        default="gthread",
+        help="gunicorn worker class (make serve uses gthread: it keeps connections alive)",
+    )
     parser.add_argument("--timeout", type=float, default=120, help="stop after this many seconds")
     parser.add_argument("--database", default="clinic_bench")
     args = parser.parse_args()
@@ -327,6 +332,8 @@ def main() -> int:
             f"127.0.0.1:{port}",
             "--threads",
             str(args.threads),
+            "--worker-class",
+            args.worker_class,
             "--no-control-socket",
             "--log-level",
             "warning",
