@@ -61,14 +61,15 @@ def add_contacts_and_consults() -> None:
             " + (10 + (id * 7919) % 4300) * interval '1 minute'"
             " WHERE first_contact_at IS NOT NULL"
         )
-        # One case in three gets a consult, on its own slot (10 minutes apart: never overlapping).
+        # One case in three gets a consult, on its own slot (10 minutes apart: never overlapping),
+        # with the three chiropractors in turn (s.id is a multiple of 3 here, hence s.id / 3).
         cursor.execute(
             """
             INSERT INTO consults_consult (chiropractor_id, location_id, submission_id, starts_at,
                 ends_at,
                 kind, status, ics_uid, sequence, manage_key, booked_at, cancel_reason,
                 attendance, completed_at, no_show_at)
-            SELECT (%s::int[])[1 + s.id %% 3], %s, s.id,
+            SELECT (%s::int[])[1 + (s.id / 3) %% 3], %s, s.id,
                 now() - interval '700 days' + s.id * interval '10 minutes',
                 now() - interval '700 days' + s.id * interval '10 minutes' + interval '30 minutes',
                 'dry_needling',
