@@ -6,17 +6,20 @@ Run by hand (never from the test suite), from the repository root:
     .venv/bin/python bench/dashboard.py                 # 100,000 submissions, 30 requests each
     .venv/bin/python bench/dashboard.py --rows 20000 --requests 10
     .venv/bin/python bench/dashboard.py --database clinic_bench_dashboard_mine  # your own copy
+    .venv/bin/python bench/dashboard.py --figures 5 --no-pages      # each figure's query alone
+    .venv/bin/python bench/dashboard.py --explain "12 weeks" --no-pages  # EXPLAIN ANALYZE each
 
 It uses its own database, clinic_bench_dashboard (or --database NAME), on 127.0.0.1:5432 (user
 postgres, trust auth), created and migrated when missing and kept between runs: it is filled
 once by bench/queue.py's bulk insert (synthetic rows; old cases reached at submission), then
-given a spread of first-contact times and about one consult per three cases, half of them
-completed and one in ten a no-show; then a treatment plan for each case with a consult, 9
-needling sessions per plan (~300,000; one in 20 stopped by the safety check), a check-in after
-each session plus the 6- and 12-week ones (~360,000, most answered) and an adverse event after
-about one session in 12 (one in 500 significant). Pages are requested through Django's test
-Client by a signed-in clinic admin, in-process, DEBUG off. Goal: the dashboard's p95 under 300
-ms with at most 15 queries; each chart image and CSV is measured too.
+given a spread of first-contact times and about one consult per three cases (the three
+chiropractors in turn), half of them completed and one in ten a no-show; then a treatment plan
+for each case with a consult, 9 needling sessions per plan (~300,000; one in 20 stopped by the
+safety check), a check-in after each session plus the 6- and 12-week ones (~360,000, most
+answered) and an adverse event after about one session in 12 (one in 500 significant). Pages
+are requested through Django's test Client by a signed-in clinic admin, in-process, DEBUG off.
+Goal: the dashboard's p95 under 300 ms with at most 15 queries; each chart image and CSV is
+measured too.
 """
 
 from __future__ import annotations
