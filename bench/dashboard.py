@@ -5,16 +5,21 @@ Run by hand (never from the test suite), from the repository root:
 
     .venv/bin/python bench/dashboard.py                 # 100,000 submissions, 30 requests each
     .venv/bin/python bench/dashboard.py --rows 20000 --requests 10
+    .venv/bin/python bench/dashboard.py --database clinic_bench_dashboard_mine  # your own copy
+    .venv/bin/python bench/dashboard.py --figures 5 --no-pages      # each figure's query alone
+    .venv/bin/python bench/dashboard.py --explain "12 weeks" --no-pages  # EXPLAIN ANALYZE each
 
-It uses its own database, clinic_bench_dashboard, on 127.0.0.1:5432 (user postgres, trust auth),
-filled once by bench/queue.py's bulk insert (synthetic rows; old cases reached at submission), then
-given a spread of first-contact times and about one consult per three cases, half of them
-completed and one in ten a no-show; then a treatment plan for each case with a consult, 9
-needling sessions per plan (~300,000; one in 20 stopped by the safety check), a check-in after
-each session plus the 6- and 12-week ones (~360,000, most answered) and an adverse event after
-about one session in 12 (one in 500 significant). Pages are requested through Django's test
-Client by a signed-in clinic admin, in-process, DEBUG off. Goal: the dashboard's p95 under 300
-ms with at most 15 queries; each chart image and CSV is measured too.
+It uses its own database, clinic_bench_dashboard (or --database NAME), on 127.0.0.1:5432 (user
+postgres, trust auth), created and migrated when missing and kept between runs: it is filled
+once by bench/queue.py's bulk insert (synthetic rows; old cases reached at submission), then
+given a spread of first-contact times and about one consult per three cases (the three
+chiropractors in turn), half of them completed and one in ten a no-show; then a treatment plan
+for each case with a consult, 9 needling sessions per plan (~300,000; one in 20 stopped by the
+safety check), a check-in after each session plus the 6- and 12-week ones (~360,000, most
+answered) and an adverse event after about one session in 12 (one in 500 significant). Pages
+are requested through Django's test Client by a signed-in clinic admin, in-process, DEBUG off.
+Goal: the dashboard's p95 under 300 ms with at most 15 queries; each chart image and CSV is
+measured too.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
@@ -40,7 +46,7 @@ def add_contacts_and_consults() -> None:
     """Spread first-contact times and add consults, in SQL (fast, synthetic)."""
     from django.db import connection
 
-    from consults.models import Chiropractor, Consult
+    from consults.models import Chiropractor, Consult, default_location_pk
     from tests.helpers import make_chiropractor
 
     if Consult.objects.exists():
@@ -58,13 +64,15 @@ def add_contacts_and_consults() -> None:
             " + (10 + (id * 7919) % 4300) * interval '1 minute'"
             " WHERE first_contact_at IS NOT NULL"
         )
-        # One case in three gets a consult, on its own slot (10 minutes apart: never overlapping).
+        # One case in three gets a consult, on its own slot (10 minutes apart: never overlapping),
+        # with the three chiropractors in turn (s.id is a multiple of 3 here, hence s.id / 3).
         cursor.execute(
             """
-            INSERT INTO consults_consult (chiropractor_id, submission_id, starts_at, ends_at,
+            INSERT INTO consults_consult (chiropractor_id, location_id, submission_id, starts_at,
+                ends_at,
                 kind, status, ics_uid, sequence, manage_key, booked_at, cancel_reason,
                 attendance, completed_at, no_show_at)
-            SELECT (%s::int[])[1 + s.id %% 3], s.id,
+            SELECT (%s::int[])[1 + (s.id / 3) %% 3], %s, s.id,
                 now() - interval '700 days' + s.id * interval '10 minutes',
                 now() - interval '700 days' + s.id * interval '10 minutes' + interval '30 minutes',
                 'dry_needling',
@@ -76,7 +84,7 @@ def add_contacts_and_consults() -> None:
                 CASE WHEN s.id %% 10 = 0 THEN s.submitted_at END
             FROM intake_submission s WHERE s.id %% 3 = 0 AND s.status <> 'new'
             """,
-            [[c.pk for c in chiropractors]],
+            [[c.pk for c in chiropractors], default_location_pk()],
         )
         cursor.execute("VACUUM ANALYZE")
     print(f"  contacts and consults added ({time.perf_counter() - started:.0f} s)")
@@ -234,11 +242,92 @@ def measure(requests: int, *, cold: bool = False) -> list[tuple[str, float, floa
     return figures
 
 
+def filter_sets() -> dict[str, Any]:
+    """The filter sets the pages above use, as the dashboard's Filters."""
+    from django.utils import timezone
+
+    from consults.models import Chiropractor
+    from reports.figures import Filters
+    from reports.forms import DEFAULT_WEEKS
+
+    today = timezone.localdate()
+    chiro = Chiropractor.objects.order_by("pk").first()
+    year = today - timedelta(days=364)
+    return {
+        "12 weeks": Filters(today - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), today),
+        "a year": Filters(year, today),
+        "a year, one chiro": Filters(year, today, chiropractor=chiro),
+        "2 years, refer": Filters(today - timedelta(days=729), today, outcome="refer"),
+    }
+
+
+def measure_figures(repeat: int) -> None:
+    """Each figure's query alone (no cache), per filter set: best and median ms, queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.dashboard import REPORTS
+
+    sets = filter_sets()
+    print(f"\neach figure alone, best / median of {repeat} (ms)")
+    print(f"{'figure':<16}" + "".join(f"{name:>20}" for name in sets))
+    for report in REPORTS:
+        if report.query is None:
+            continue
+        cells = []
+        for filters in sets.values():
+            times = []
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    report.query(filters)
+                    times.append((time.perf_counter() - started) * 1000)
+            best, median = min(times), statistics.median(times)
+            cells.append(f"{best:.0f} / {median:.0f} ({len(queries)}q)")
+        print(f"{report.slug:<16}" + "".join(f"{cell:>20}" for cell in cells))
+
+
+def explain(which: str) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every figure's SQL for one filter set."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.dashboard import REPORTS
+
+    filters = filter_sets()[which]
+    for report in REPORTS:
+        if report.query is None:
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            report.query(filters)
+        for query in queries.captured_queries:
+            print(f"\n==== {report.slug} ({which})\n{query['sql']}\n")
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                print("\n".join(row[0] for row in cursor.fetchall()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument(
+        "--database",
+        default=queue_bench.DATABASE,
+        help="the PostgreSQL database to use (kept and reused between runs; default %(default)s)",
+    )
+    parser.add_argument(
+        "--figures", type=int, metavar="N", help="time each figure's query alone, N times"
+    )
+    parser.add_argument(
+        "--explain",
+        metavar="FILTERS",
+        help="print EXPLAIN (ANALYZE, BUFFERS) of each figure's SQL for one filter set: "
+        "'12 weeks', 'a year', 'a year, one chiro' or '2 years, refer'",
+    )
+    parser.add_argument("--no-pages", action="store_true", help="skip the page measurements")
     args = parser.parse_args()
+    queue_bench.DATABASE = args.database
     queue_bench.ensure_database()
     queue_bench.setup_django()
     queue_bench.fill(args.rows)
@@ -254,6 +343,12 @@ def main() -> None:
         f"check-ins, {args.requests} requests per page"
     )
     print(f"load average: {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
+    if args.explain:
+        explain(args.explain)
+    if args.figures:
+        measure_figures(args.figures)
+    if args.no_pages:
+        return
     for cold in (False, True):
         print("\ncold: every figure computed" if cold else "\nwarm: figures reused for a minute")
         print(f"{'page':<40} {'p50 ms':>7} {'p95 ms':>7} {'queries':>8}")

@@ -175,6 +175,16 @@ class NeedlingSession(models.Model):
 
     class Meta:
         ordering = ["number"]
+        # The needled sessions of a set of cases, counted from this index alone (the clinic
+        # dashboard's adverse-events figure, reports/figures.py; SQLite ignores `include`).
+        indexes = [
+            models.Index(
+                fields=["submission"],
+                include=["id"],
+                condition=~models.Q(safety_decision="not_today"),
+                name="needlingsession_needled_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["submission", "number"], name="needlingsession_unique_number"
@@ -337,6 +347,32 @@ class OutcomeCheckIn(models.Model):
 
     class Meta:
         ordering = ["due_at", "pk"]
+        # For the clinic dashboard's minimal-change figure (reports/figures.py): the 6- and
+        # 12-week check-ins of a set of cases, and each plan's answered PSFS baseline, read from
+        # these small indexes alone on PostgreSQL (SQLite ignores `include`).
+        indexes = [
+            models.Index(
+                fields=["submission"],
+                include=[
+                    "id",
+                    "plan",
+                    "occasion",
+                    "due_at",
+                    "answered_at",
+                    "nprs_first_step",
+                    "psfs_scores",
+                    "psfs_baseline",
+                ],
+                condition=models.Q(occasion__in=["week_6", "week_12"]),
+                name="outcomecheckin_weeks_idx",
+            ),
+            models.Index(
+                fields=["plan"],
+                include=["psfs_scores"],
+                condition=models.Q(psfs_baseline=True, answered_at__isnull=False),
+                name="outcomecheckin_baseline_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "occasion"],

@@ -28,11 +28,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, TruncWeek
+from django.db.models.functions import Cast, Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care.models import AdverseEvent, NeedlingSession, OutcomeCheckIn, TreatmentPlan
+from care.models import AdverseEvent, NeedlingSession, OutcomeCheckIn
 from care.scores import MIC_NPRS, MIC_PSFS, PSFS_MAX_ACTIVITIES
 from consults.models import Chiropractor, Consult
 from intake.models import Outcome, Submission
@@ -253,22 +253,23 @@ def overdue_rates(filters: Filters, now: datetime | None = None) -> Table:
 
 
 def conversion(filters: Filters) -> Table:
-    consults = Consult.objects.filter(submission=OuterRef("pk"))
+    """The cases joined to their consults and plan, counted once each (a case may have several
+    consults): hash joins, where an EXISTS per case and step cost three index probes a case."""
+    cases = filters.submissions()
+    consults = "consults"
     if filters.chiropractor is not None:
-        consults = consults.filter(chiropractor=filters.chiropractor)
-    totals = (
-        filters.submissions()
-        .annotate(
-            has_consult=Exists(consults),
-            has_completed=Exists(consults.filter(attendance=Consult.Attendance.COMPLETED)),
-            has_plan=Exists(TreatmentPlan.objects.filter(submission=OuterRef("pk"))),
+        cases = cases.annotate(
+            chosen=FilteredRelation(
+                "consults", condition=Q(consults__chiropractor=filters.chiropractor)
+            )
         )
-        .aggregate(
-            intakes=Count("pk"),
-            booked=Count("pk", filter=Q(has_consult=True)),
-            completed=Count("pk", filter=Q(has_completed=True)),
-            planned=Count("pk", filter=Q(has_plan=True)),
-        )
+        consults = "chosen"
+    completed = Q(**{f"{consults}__attendance": Consult.Attendance.COMPLETED})
+    totals = cases.aggregate(
+        intakes=Count("pk", distinct=True),
+        booked=Count(f"{consults}__submission", distinct=True),
+        completed=Count(f"{consults}__submission", distinct=True, filter=completed),
+        planned=Count("treatment_plan", distinct=True),
     )
     intakes = totals["intakes"]
     table = Table(columns=[_("Step"), _("Cases"), _("Share of intakes (%)")], series=[1])
@@ -336,15 +337,13 @@ def _score(path: str, json_field: str) -> Case:
     )
 
 
-def _paired(index: int) -> Q:
-    return Q(**{f"item_{index}__isnull": False, f"base_{index}__isnull": False})
-
-
 def minimal_change(filters: Filters, now: datetime | None = None) -> Table:
     """care/scores.py's rule on the 6- and 12-week check-ins, in SQL: first-step pain at least
     MIC_NPRS below the intake's answer, or the PSFS mean over the activities scored both there
-    and in the PSFS baseline check-in at least MIC_PSFS higher. The mean change reaching 2 is
-    tested as sum(change) >= 2 × pairs, in integers."""
+    and in the PSFS baseline check-in at least MIC_PSFS higher. In integers: the mean change of
+    the n paired activities reaches MIC_PSFS when the sum of (change - MIC_PSFS) over them is at
+    least 0, with n > 0. An activity's (change - MIC_PSFS) is NULL unless it was scored both
+    times, so the pairs need no CASE of their own."""
     now = now or timezone.now()
     items = range(PSFS_MAX_ACTIVITIES)
     checkins = (
@@ -367,33 +366,32 @@ def minimal_change(filters: Filters, now: datetime | None = None) -> Table:
         )
         .annotate(
             pain_drop=_score("nprs_first_step", "submission__answers") - F("nprs_first_step"),
-            **{f"item_{i}": _score(str(i), "psfs_scores") for i in items},
-            **{f"base_{i}": _score(str(i), "baseline__psfs_scores") for i in items},
+            **{
+                f"beyond_{i}": _score(str(i), "psfs_scores")
+                - _score(str(i), "baseline__psfs_scores")
+                - Value(MIC_PSFS)
+                for i in items
+            },
         )
     )
     checkins = checkins.annotate(
-        pairs=sum(
-            (Case(When(_paired(i), then=Value(1)), default=Value(0)) for i in items), Value(0)
-        ),
-        gain=sum(
-            (
-                Case(When(_paired(i), then=F(f"item_{i}") - F(f"base_{i}")), default=Value(0))
-                for i in items
-            ),
-            Value(0),
-        ),
+        paired=Coalesce(*(F(f"beyond_{i}") for i in items)),
+        margin=sum((Coalesce(F(f"beyond_{i}"), Value(0)) for i in items), Value(0)),
     )
     reached = Q(pain_drop__gte=MIC_NPRS) | Q(
-        psfs_baseline=False, pairs__gt=0, gain__gte=MIC_PSFS * F("pairs")
+        psfs_baseline=False, paired__isnull=False, margin__gte=0
     )
-    counts: dict[str, Any] = {}
-    for occasion in WEEK_OCCASIONS:
-        this = Q(occasion=occasion)
-        answered = this & Q(answered_at__isnull=False)
-        counts[f"{occasion}__due"] = Count("pk", filter=this & Q(due_at__lte=now))
-        counts[f"{occasion}__answered"] = Count("pk", filter=answered)
-        counts[f"{occasion}__reached"] = Count("pk", filter=answered & reached)
-    totals = checkins.order_by().aggregate(**counts)
+    answered = Q(answered_at__isnull=False)
+    grouped = (
+        checkins.order_by()
+        .values("occasion")
+        .annotate(
+            due=Count("pk", filter=Q(due_at__lte=now)),
+            answered=Count("pk", filter=answered),
+            reached=Count("pk", filter=answered & reached),
+        )
+    )
+    totals = {row["occasion"]: row for row in grouped}
     table = Table(
         columns=[
             _("Check-in"),
@@ -405,7 +403,8 @@ def minimal_change(filters: Filters, now: datetime | None = None) -> Table:
         series=[4],
     )
     for occasion, label in zip(WEEK_OCCASIONS, (_("6 weeks"), _("12 weeks")), strict=True):
-        due, answered, hits = (totals[f"{occasion}__{k}"] for k in ("due", "answered", "reached"))
+        row = totals.get(occasion, {})
+        due, answered, hits = (row.get(k, 0) for k in ("due", "answered", "reached"))
         table.rows.append([label, due, answered, hits, rate(hits, answered)])
     return table
 

@@ -293,6 +293,53 @@ def test_the_minimal_change_figure_follows_the_chiropractor_and_outcome_filters(
     assert [row[1:] for row in minimal_change(later).rows] == [[0, 0, 0, None]] * 2
 
 
+def test_the_psfs_mean_counts_only_activities_scored_both_times_and_needs_one(
+    cases: dict[str, Any],
+) -> None:
+    """Edge cases of the PSFS half of the rule (intake first-step pain is 7 throughout):
+
+    - s2: baseline [4, 4, 4]; 6 weeks [6, 6, 6]: a mean gain of exactly 2 reaches it; 12 weeks
+      [9, 3, skipped]: +5 and -1, mean 2, reaches it too.
+    - s4: baseline [4, skipped, 4]; 6 weeks [skipped, 9, skipped]: no activity scored both
+      times, so no PSFS change at all (not "a mean of nothing, which is not below 2").
+    - s5: no baseline check-in answered; 6 weeks [9, 9, 9] has nothing to compare with; 12
+      weeks: first-step pain 5 (down 2) reaches it on pain alone.
+    """
+    s2, s4, s5 = cases["all"][1], cases["all"][3], cases["all"][4]
+    p2, p4, p5 = plan_for(s2), plan_for(s4), plan_for(s5)
+    checkin(p2, "session", pain=7, psfs=[4, 4, 4], baseline=True, answered_days_ago=60)
+    checkin(p2, "week_6", pain=7, psfs=[6, 6, 6], answered_days_ago=30)
+    checkin(p2, "week_12", pain=7, psfs=[9, 3, None])
+    checkin(p4, "session", pain=7, psfs=[4, None, 4], baseline=True, answered_days_ago=60)
+    checkin(p4, "week_6", pain=7, psfs=[None, 9, None], answered_days_ago=30)
+    checkin(p5, "session", due=timezone.now() - timedelta(days=61))  # never answered
+    checkin(p5, "week_6", pain=7, psfs=[9, 9, 9], answered_days_ago=30)
+    checkin(p5, "week_12", pain=5, psfs=[9, 9, 9])
+    table = minimal_change(everything())
+    # due, answered, reached, share of answered
+    assert [row[1:] for row in table.rows] == [[3, 3, 1, 33.3], [2, 2, 2, 100.0]]
+
+
+def test_conversion_counts_a_case_once_whatever_its_number_of_consults(
+    cases: dict[str, Any],
+) -> None:
+    """s3 (a completed consult with Casey) also had one with Drew, cancelled; s4 has two with
+    Casey, one completed and one missed, and a treatment plan. Each case counts once per step,
+    and with a chiropractor chosen only that chiropractor's consults count."""
+    s3, s4 = cases["all"][2], cases["all"][3]
+    casey, drew = cases["casey"], cases["drew"]
+    later = at(BASE + timedelta(days=15), 9)
+    consult(s3, drew, later + timedelta(hours=2), status="cancelled", cancelled_at=later)
+    consult(s4, casey, later, attendance="completed", completed_at=later)
+    consult(s4, casey, later + timedelta(hours=1), status="missed", attendance="no_show",
+            no_show_at=later)  # fmt: skip
+    plan_for(s4)
+    # intakes, booked, completed, plan
+    assert [row[1] for row in conversion(everything()).rows] == [6, 6, 2, 1]
+    assert [row[1] for row in conversion(everything(chiropractor=casey)).rows] == [3, 3, 2, 1]
+    assert [row[1] for row in conversion(everything(chiropractor=drew)).rows] == [4, 4, 0, 0]
+
+
 def test_a_check_in_not_yet_due_is_not_counted_as_due(care: dict[str, Any]) -> None:
     OutcomeCheckIn.objects.filter(occasion="week_12", answered_at__isnull=True).update(
         due_at=timezone.now() + timedelta(days=3)
