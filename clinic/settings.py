@@ -152,6 +152,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
             ],
+            # The project package is not an app: its tags are named here (the site footer).
+            "libraries": {"chrome": "clinic.templatetags.chrome"},
         },
     },
 ]

@@ -108,7 +108,23 @@ def save_section(draft: Draft, *, section: str, answers: Mapping[str, Any], step
     if draft._state.adding:
         draft.save(force_insert=True)  # a draft just started (start_draft)
     else:
-        draft.save(update_fields=["answers", "step", "language", "updated_at"])
+        _update(draft, ["answers", "step", "language", "updated_at"])
+
+
+def _update(draft: Draft, names: list[str]) -> None:
+    """draft.save(update_fields=names) as one fixed statement: a draft is saved on every step
+    of every intake, and the ORM's query building cost as much as the write (as for the read,
+    draft_for_session)."""
+    draft.updated_at = timezone.now()
+    fields = [field for field in Draft._meta.concrete_fields if field.name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    values = [field.get_db_prep_save(getattr(draft, field.attname), connection) for field in fields]
+    key = Draft._meta.pk.get_db_prep_value(draft.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Draft._meta.db_table)} SET {assignments} WHERE id = %s", [*values, key]
+        )
 
 
 def show_urgent_advice(draft: Draft, *, request: HttpRequest) -> list[str]:
