@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.backends.base import CreateError
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinic.sessions import SessionStore
@@ -169,6 +172,29 @@ def test_a_database_outage_gets_a_503_page_not_a_traceback(collected_static: str
         DATABASE_URL="postgres://nobody@127.0.0.1:1/nothing",
     )
     assert result.stdout.split() == ["503", "30", "True"], result.stderr[-2000:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_is_written_with_one_statement_and_never_over_another() -> None:
+    with CaptureQueriesContext(connection) as created:
+        session = SessionStore()
+        session["intake_draft"] = "a draft key"
+        session.save()
+    assert [q["sql"].split()[0] for q in created] == ["INSERT"]
+
+    session["intake_draft"] = "another draft key"
+    with CaptureQueriesContext(connection) as saved:
+        session.save()
+    assert [q["sql"].split()[0] for q in saved] == ["UPDATE"]
+    assert SessionStore(session.session_key)["intake_draft"] == "another draft key"
+
+    # A new key is not checked first: creating over a key in use is refused (create() then
+    # draws another), and the session already there is untouched.
+    intruder = SessionStore(session.session_key)
+    intruder["intake_draft"] = "someone else's"
+    with pytest.raises(CreateError):
+        intruder.save(must_create=True)
+    assert SessionStore(session.session_key)["intake_draft"] == "another draft key"
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
@@ -20,7 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -31,7 +32,7 @@ from intake.drafts import send_receipt
 from intake.models import Submission
 from outbox.models import Message
 from outbox.periodic import Schedule
-from outbox.sending import deliver, recover_stuck
+from outbox.sending import deliver, enqueue, recover_stuck
 from outbox.worker import new_worker, run_ready
 from tests.answers import CONSENT, make_answers
 from tests.helpers import (
@@ -155,6 +156,39 @@ def test_the_same_key_queued_twice_is_one_message(mail_server: MailServer) -> No
     assert Message.objects.count() == DBTaskResult.objects.count() == 1
     run_tasks()
     assert len(mail_server.sink.received) == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs real concurrent connections; SQLite serialises writers (run with DATABASE_URL)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_ten_requests_racing_to_queue_one_key_make_one_message_and_one_task() -> None:
+    barrier = threading.Barrier(10)
+    queued: list[int] = []
+    errors: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            with transaction.atomic():
+                barrier.wait()
+                message = enqueue(
+                    kind="receipt", key="race", to="a@example.com", subject="s", body="b"
+                )
+                queued.append(message.pk)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(set(queued)) == 1 and len(queued) == 10
+    assert Message.objects.count() == DBTaskResult.objects.count() == 1
 
 
 def test_a_send_cut_off_after_the_server_took_it_goes_again_with_the_same_message_id(
