@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from clinic import dates
@@ -81,10 +82,14 @@ def consult_panel(context: dict[str, Any], submission: Submission) -> dict[str, 
 
 @register.simple_tag
 def booked_consult(submission: Submission | None) -> Consult | None:
-    """The consult a submission has booked and still has, for the patient's own pages."""
+    """The consult a submission has booked and still has, for the patient's own pages.
+
+    The case's consults are read once and kept on it: the booking link counts them too."""
     if submission is None:
         return None
-    return Consult.objects.active().filter(submission=submission).first()
+    prefetch_related_objects([submission], "consults")
+    active = (c for c in submission.consults.all() if c.status == Consult.Status.ACTIVE)
+    return next(active, None)
 
 
 @register.inclusion_tag("consults/_book_offer_inner.html", takes_context=True)
