@@ -301,7 +301,7 @@ def main() -> int:
     parser.add_argument(
         "--worker-class",
         default="gthread",
-        help="gunicorn worker class (make serve uses gthread: it keeps connections alive)",
+        help="gunicorn worker class (make serve uses gthread, one connection at a time)",
     )
     parser.add_argument("--timeout", type=float, default=120, help="stop after this many seconds")
     parser.add_argument("--database", default="clinic_bench")
@@ -334,6 +334,11 @@ def main() -> int:
             str(args.threads),
             "--worker-class",
             args.worker_class,
+            # As make serve: a worker takes a connection only when it is idle, no keep-alive.
+            "--worker-connections",
+            "1",
+            "--keep-alive",
+            "0",
             "--no-control-socket",
             "--log-level",
             "warning",
