@@ -8,13 +8,14 @@ Run by hand (never from the test suite), from the repository root:
     .venv/bin/python bench/queue.py --rows 1000000 --requests 20   # a large clinic
     .venv/bin/python bench/queue.py --locations 20 --chiropractors 50  # docs/locations.md
 
-It uses its own database, clinic_bench_queue (clinic_bench_queue_<rows> for another --rows), on
-127.0.0.1:5432 (user postgres, trust auth): created and migrated when missing, and filled once
-with synthetic rows by bulk insert (fast made-up rows, not the intake path; rerunning reuses
-them). Each page is requested through Django's test Client by a signed-in front-desk user,
-in-process, DEBUG off: the time measured is the server's (middleware, views, queries,
-templates), not the network's. Goal: p95 under 100 ms and at most 10 queries per page, the last
-queue page included (keyset paging). The CSV export of every status is then streamed once:
+It uses its own database, clinic_bench_queue (clinic_bench_queue_<rows> for another --rows, or the
+one named by --database), on 127.0.0.1:5432 (user postgres, trust auth): created and migrated when
+missing, and filled once with synthetic rows by bulk insert (fast made-up rows, not the intake
+path). Rerunning with the same database reuses them: build a million rows once (it takes a while)
+and measure as often as needed. Each page is requested through Django's test Client by a signed-in
+front-desk user, in-process, DEBUG off: the time measured is the server's (middleware, views,
+queries, templates), not the network's. Goal: p95 under 100 ms and at most 10 queries per page, the
+last queue page included (keyset paging). The CSV export of every status is then streamed once:
 time to the first chunk, total time, and this process's peak memory before and after.
 
 With --locations N --chiropractors M (database clinic_bench_queue_locations[_<rows>]) the
@@ -403,6 +404,10 @@ def main() -> None:
     parser.add_argument("--no-export", action="store_true", help="skip the full CSV export")
     parser.add_argument("--locations", type=int, default=0, help="fill N locations")
     parser.add_argument("--chiropractors", type=int, default=50)
+    parser.add_argument(
+        "--database",
+        help="the database to fill once and reuse (default: clinic_bench_queue[_locations][_ROWS])",
+    )
     args = parser.parse_args()
     global DATABASE, LOCATIONS
     LOCATIONS = args.locations
@@ -410,6 +415,7 @@ def main() -> None:
         DATABASE = f"clinic_bench_queue_{args.rows}"
     if LOCATIONS:
         DATABASE = DATABASE.replace("clinic_bench_queue", "clinic_bench_queue_locations")
+    DATABASE = args.database or DATABASE
     ensure_database()
     setup_django()
     fill(args.rows)
