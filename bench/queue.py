@@ -259,6 +259,11 @@ def fill_locations(locations: int, chiropractors: int) -> None:
             )
         with transaction.atomic():
             Consult.objects.bulk_create(batch)
+            # Each case is at its consult's location, as the booking workflow would record it.
+            for place in places:
+                Submission.objects.filter(
+                    pk__in=[c.submission_id for c in batch if c.location_id == place.pk]
+                ).update(location=place)
         took = time.perf_counter() - started
         print(f"  {start + len(batch)} / {len(ids)} consults ({took:.0f} s)")
     with connection.cursor() as cursor:

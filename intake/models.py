@@ -184,6 +184,17 @@ class Submission(models.Model):
     )
     match_score = models.PositiveSmallIntegerField(null=True, blank=True)
     match_reasons = models.JSONField(default=list, blank=True)
+    # Where the case is booked: the location of its latest consult (docs/locations.md), kept
+    # here so that staff limited to locations get their queue from an index. Empty until the
+    # first booking. Written only by intake/workflow.py, when a consult is booked or moved.
+    location = models.ForeignKey(
+        "consults.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the location indexes below lead with it
+    )
 
     class Meta:
         ordering = list(QUEUE_ORDER)
@@ -202,6 +213,16 @@ class Submission(models.Model):
                 fields=["outcome", "status", "contact_due_at", "id"],
                 condition=models.Q(status__in=[str(status) for status in OPEN_STATUSES]),
                 name="submission_open_counts_idx",
+            ),
+            # The queue at one location, and a front desk's limited to theirs, in queue order.
+            models.Index(
+                fields=["location", "priority", "submitted_at", "id"],
+                name="submission_location_queue_idx",
+            ),
+            models.Index(
+                fields=["location", "priority", "submitted_at", "id"],
+                condition=models.Q(status__in=[str(status) for status in OPEN_STATUSES]),
+                name="submission_location_open_idx",
             ),
         ]
         constraints = [
