@@ -27,6 +27,7 @@ location, and for a front desk limited to one location.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import statistics
@@ -383,10 +384,12 @@ def measure_export() -> tuple[float, float, int, int, float, float]:
     from django.test import Client
 
     from intake.models import User
-    from tests.helpers import sign_in
+    from tests.helpers import make_front_desk, sign_in
 
     client = Client()
-    sign_in(client, User.objects.get(username="bench-desk"))
+    sign_in(
+        client, User.objects.filter(username="bench-desk").first() or make_front_desk("bench-desk")
+    )
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     response = client.get("/staff/export.csv?status=all")
@@ -402,16 +405,81 @@ def measure_export() -> tuple[float, float, int, int, float, float]:
     return first_chunk, total, lines - 1, size, peak_before, peak_after
 
 
+def measure_purge(retention_days: int) -> None:
+    """Run purge_data over a copy of the database (it anonymises rows, so never the original):
+    its total time, and the longest any one of its transactions stayed open (row locks are held
+    until the transaction ends), sampled from pg_stat_activity every 20 ms."""
+    import threading
+
+    import psycopg
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import override_settings
+
+    from intake import retention
+
+    copy = f"{DATABASE}_purge"
+    connection.close()
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {copy}")
+        started = time.perf_counter()
+        admin.execute(f"CREATE DATABASE {copy} TEMPLATE {DATABASE}")
+        print(f"\npurge_data: copied {DATABASE} to {copy} in {time.perf_counter() - started:.0f} s")
+    connection.settings_dict["NAME"] = copy
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    longest, done = [0.0], threading.Event()
+
+    def watch() -> None:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as watcher:
+            while not done.is_set():
+                row = watcher.execute(
+                    "SELECT extract(epoch FROM clock_timestamp() - xact_start) "
+                    "FROM pg_stat_activity WHERE pid = %s AND xact_start IS NOT NULL",
+                    [pid],
+                ).fetchone()
+                if row and row[0] is not None:
+                    longest[0] = max(longest[0], float(row[0]))
+                time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.perf_counter()
+    out = io.StringIO()
+    with override_settings(CLINIC_RETENTION_DAYS=retention_days):
+        call_command("purge_data", stdout=out)
+    took = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    for line in out.getvalue().splitlines():
+        print(f"  {line}")
+    print(
+        f"  in {took:.0f} s; longest transaction {longest[0] * 1000:.0f} ms "
+        f"(batches of {retention.BATCH_SIZE})"
+    )
+    connection.close()
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {copy}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--no-export", action="store_true", help="skip the full CSV export")
+    parser.add_argument("--no-pages", action="store_true", help="skip the queue pages")
     parser.add_argument("--locations", type=int, default=0, help="fill N locations")
     parser.add_argument("--chiropractors", type=int, default=50)
     parser.add_argument(
         "--database",
         help="the database to fill once and reuse (default: clinic_bench_queue[_locations][_ROWS])",
+    )
+    parser.add_argument(
+        "--purge",
+        type=int,
+        metavar="DAYS",
+        help="also run purge_data with CLINIC_RETENTION_DAYS=DAYS over a copy of the database",
     )
     args = parser.parse_args()
     global DATABASE, LOCATIONS
@@ -434,10 +502,13 @@ def main() -> None:
     print(
         f"load average: {' '.join(f'{n:.1f}' for n in os.getloadavg())} on {os.cpu_count()} cores"
     )
-    print(f"{'page':<36} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>8} {'sql ms':>7} {'queries':>8}")
-    for name, p50, p95, cpu, sql, queries in measure(args.requests):
-        flag = "" if p95 < 100 and queries <= 10 else "  <-- over goal"
-        print(f"{name:<36} {p50:7.1f} {p95:7.1f} {cpu:8.1f} {sql:7.1f} {queries:8d}{flag}")
+    if not args.no_pages:
+        print(
+            f"{'page':<36} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>8} {'sql ms':>7} {'queries':>8}"
+        )
+        for name, p50, p95, cpu, sql, queries in measure(args.requests):
+            flag = "" if p95 < 100 and queries <= 10 else "  <-- over goal"
+            print(f"{name:<36} {p50:7.1f} {p95:7.1f} {cpu:8.1f} {sql:7.1f} {queries:8d}{flag}")
     if not args.no_export:
         first, total, rows, size, before, after = measure_export()
         print(
@@ -445,6 +516,8 @@ def main() -> None:
             f"({size / 1e6:.0f} MB) in {total:.1f} s; peak RSS {before:.0f} MB before, "
             f"{after:.0f} MB after"
         )
+    if args.purge:
+        measure_purge(args.purge)
 
 
 if __name__ == "__main__":
