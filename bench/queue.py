@@ -7,6 +7,9 @@ Run by hand (never from the test suite), from the repository root:
     .venv/bin/python bench/queue.py --rows 20000 --requests 30
     .venv/bin/python bench/queue.py --rows 1000000 --requests 20   # a large clinic
     .venv/bin/python bench/queue.py --locations 20 --chiropractors 50  # docs/locations.md
+    # issue 17's large clinic, built once (about 20 minutes) into a named database and reused:
+    .venv/bin/python bench/queue.py --rows 1000000 --locations 20 --chiropractors 50 \
+        --database clinic_bench_1m --requests 30 --purge 365
 
 It uses its own database, clinic_bench_queue (clinic_bench_queue_<rows> for another --rows, or the
 one named by --database), on 127.0.0.1:5432 (user postgres, trust auth): created and migrated when
@@ -22,6 +25,11 @@ With --locations N --chiropractors M (database clinic_bench_queue_locations[_<ro
 clinic has N locations and M chiropractors, each working at one location, and every case that
 is not new has a consult at a random location; the queue is then also measured filtered to one
 location, and for a front desk limited to one location.
+
+With --purge DAYS, purge_data then runs with CLINIC_RETENTION_DAYS=DAYS over a copy of the
+database (<database>_purge, dropped afterwards): its total time, and how long its transactions
+stayed open (row locks last until the end of a transaction), sampled from pg_stat_activity.
+--no-pages and --no-export skip the other parts.
 """
 
 from __future__ import annotations
@@ -435,19 +443,27 @@ def measure_purge(retention_days: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    longest, done = [0.0], threading.Event()
+    # Each transaction's age, by its start, as last seen; and how long this process was
+    # stopped (the watcher's 20 ms naps took over a second: SIGSTOP, or no CPU to be had).
+    ages: dict[Any, float] = {}
+    stopped, done = [0.0], threading.Event()
 
     def watch() -> None:
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as watcher:
+            last = time.perf_counter()
             while not done.is_set():
                 row = watcher.execute(
-                    "SELECT extract(epoch FROM clock_timestamp() - xact_start) "
+                    "SELECT xact_start, extract(epoch FROM clock_timestamp() - xact_start) "
                     "FROM pg_stat_activity WHERE pid = %s AND xact_start IS NOT NULL",
                     [pid],
                 ).fetchone()
-                if row and row[0] is not None:
-                    longest[0] = max(longest[0], float(row[0]))
+                if row:
+                    ages[row[0]] = max(ages.get(row[0], 0.0), float(row[1]))
                 time.sleep(0.02)
+                now = time.perf_counter()
+                if now - last > 1:
+                    stopped[0] += now - last
+                last = now
 
     watcher = threading.Thread(target=watch)
     watcher.start()
@@ -460,23 +476,31 @@ def measure_purge(retention_days: int) -> None:
     watcher.join()
     for line in out.getvalue().splitlines():
         print(f"  {line}")
+    spans = sorted(ages.values())
     print(
-        f"  in {took:.0f} s; longest transaction {longest[0] * 1000:.0f} ms "
-        f"(batches of {retention.BATCH_SIZE})"
+        f"  in {took:.0f} s (batches of {retention.BATCH_SIZE}); {len(spans)} transactions seen: "
+        f"p50 {spans[len(spans) // 2] * 1000:.0f} ms, "
+        f"p99 {spans[int(len(spans) * 0.99)] * 1000:.0f} ms, longest {spans[-1] * 1000:.0f} ms"
     )
+    if stopped[0]:
+        print(f"  (this process was stopped or starved for {stopped[0]:.0f} s in all)")
     connection.close()
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE {copy}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
-    parser.add_argument("--requests", type=int, default=50)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="submissions to fill")
+    parser.add_argument("--requests", type=int, default=50, help="requests per page")
     parser.add_argument("--no-export", action="store_true", help="skip the full CSV export")
     parser.add_argument("--no-pages", action="store_true", help="skip the queue pages")
     parser.add_argument("--locations", type=int, default=0, help="fill N locations")
-    parser.add_argument("--chiropractors", type=int, default=50)
+    parser.add_argument(
+        "--chiropractors", type=int, default=50, help="with --locations: M chiropractors"
+    )
     parser.add_argument(
         "--database",
         help="the database to fill once and reuse (default: clinic_bench_queue[_locations][_ROWS])",
