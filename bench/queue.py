@@ -7,25 +7,35 @@ Run by hand (never from the test suite), from the repository root:
     .venv/bin/python bench/queue.py --rows 20000 --requests 30
     .venv/bin/python bench/queue.py --rows 1000000 --requests 20   # a large clinic
     .venv/bin/python bench/queue.py --locations 20 --chiropractors 50  # docs/locations.md
+    # issue 17's large clinic, built once (about 20 minutes) into a named database and reused:
+    .venv/bin/python bench/queue.py --rows 1000000 --locations 20 --chiropractors 50 \
+        --database clinic_bench_1m --requests 30 --purge 365
 
-It uses its own database, clinic_bench_queue (clinic_bench_queue_<rows> for another --rows), on
-127.0.0.1:5432 (user postgres, trust auth): created and migrated when missing, and filled once
-with synthetic rows by bulk insert (fast made-up rows, not the intake path; rerunning reuses
-them). Each page is requested through Django's test Client by a signed-in front-desk user,
-in-process, DEBUG off: the time measured is the server's (middleware, views, queries,
-templates), not the network's. Goal: p95 under 100 ms and at most 10 queries per page, the last
-queue page included (keyset paging). The CSV export of every status is then streamed once:
-time to the first chunk, total time, and this process's peak memory before and after.
+It uses its own database, clinic_bench_queue (clinic_bench_queue_<rows> for another --rows, or the
+one named by --database), on 127.0.0.1:5432 (user postgres, trust auth): created and migrated when
+missing, and filled once with synthetic rows by bulk insert (fast made-up rows, not the intake
+path). Rerunning with the same database reuses them: build a million rows once (it takes a while)
+and measure as often as needed. Each page is requested through Django's test Client by a signed-in
+front-desk user, in-process, DEBUG off: the time measured is the server's (middleware, views,
+queries, templates), not the network's. Goal: p95 under 100 ms and at most 10 queries per page, the
+last queue page included (keyset paging). The CSV export of every status is then streamed once:
+time to the first chunk, total time, and the resident memory before, warm, and at most.
 
 With --locations N --chiropractors M (database clinic_bench_queue_locations[_<rows>]) the
 clinic has N locations and M chiropractors, each working at one location, and every case that
 is not new has a consult at a random location; the queue is then also measured filtered to one
 location, and for a front desk limited to one location.
+
+With --purge DAYS, purge_data then runs with CLINIC_RETENTION_DAYS=DAYS over a copy of the
+database (<database>_purge, dropped afterwards): its total time, and how long its transactions
+stayed open (row locks last until the end of a transaction), sampled from pg_stat_activity.
+--no-pages and --no-export skip the other parts.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import statistics
@@ -258,6 +268,11 @@ def fill_locations(locations: int, chiropractors: int) -> None:
             )
         with transaction.atomic():
             Consult.objects.bulk_create(batch)
+            # Each case is at its consult's location, as the booking workflow would record it.
+            for place in places:
+                Submission.objects.filter(
+                    pk__in=[c.submission_id for c in batch if c.location_id == place.pk]
+                ).update(location=place)
         took = time.perf_counter() - started
         print(f"  {start + len(batch)} / {len(ids)} consults ({took:.0f} s)")
     with connection.cursor() as cursor:
@@ -292,7 +307,7 @@ def location_pages() -> dict[str, list[str]]:
     }
 
 
-def measure(requests: int) -> list[tuple[str, float, float, float, float, int]]:
+def measure(requests: int, only: str = "") -> list[tuple[str, float, float, float, float, int]]:
     """Per page: wall-clock p50 and p95, p50 of this process's CPU time, the SQL time of one
     request (ms) and its number of queries."""
     from django.db import connection, reset_queries
@@ -346,6 +361,8 @@ def measure(requests: int) -> list[tuple[str, float, float, float, float, int]]:
     }
     with override_settings(STORAGES=storages):
         for name, urls in pages.items():
+            if only not in name:
+                continue
             for url in urls[:3]:
                 assert get(url).status_code == 200, url
             reset_queries()  # a request resets the log; start from empty so the count is right
@@ -369,40 +386,138 @@ def measure(requests: int) -> list[tuple[str, float, float, float, float, int]]:
     return figures
 
 
-def measure_export() -> tuple[float, float, int, int, float, float]:
-    """Stream the CSV of every status once: seconds to the first chunk and in all, rows, bytes,
-    and this process's peak resident memory (MB) before and after."""
-    import resource
+def rss_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
+
+def measure_export() -> tuple[float, float, int, int, float, float, float]:
+    """Stream the CSV of every status once: seconds to the first chunk and in all, rows, bytes,
+    and this process's resident memory (MB): just before, once the first 10,000 rows are out
+    (the first rows load the question catalogue, labels and translations), and the most it
+    reached while streaming (read every 100 chunks). Flat memory: the last two stay close."""
     from django.test import Client
 
     from intake.models import User
-    from tests.helpers import sign_in
+    from tests.helpers import make_front_desk, sign_in
 
     client = Client()
-    sign_in(client, User.objects.get(username="bench-desk"))
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sign_in(
+        client, User.objects.filter(username="bench-desk").first() or make_front_desk("bench-desk")
+    )
+    before = rss_mb()
+    warm = highest = 0.0
     started = time.perf_counter()
     response = client.get("/staff/export.csv?status=all")
     assert response.status_code == 200 and response.streaming
     first_chunk, size, lines = 0.0, 0, 0
-    for chunk in response.streaming_content:  # type: ignore[attr-defined]
+    for n, chunk in enumerate(response.streaming_content):  # type: ignore[attr-defined]
         if not first_chunk:
             first_chunk = time.perf_counter() - started
         size += len(chunk)
         lines += chunk.count(b"\n")
+        if not warm and lines > 10_000:
+            warm = rss_mb()
+        if n % 100 == 0:
+            highest = max(highest, rss_mb())
     total = time.perf_counter() - started
-    peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return first_chunk, total, lines - 1, size, peak_before, peak_after
+    return first_chunk, total, lines - 1, size, before, warm, max(highest, rss_mb())
+
+
+def measure_purge(retention_days: int) -> None:
+    """Run purge_data over a copy of the database (it anonymises rows, so never the original):
+    its total time, and the longest any one of its transactions stayed open (row locks are held
+    until the transaction ends), sampled from pg_stat_activity every 20 ms."""
+    import threading
+
+    import psycopg
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import override_settings
+
+    from intake import retention
+
+    copy = f"{DATABASE}_purge"
+    connection.close()
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {copy}")
+        started = time.perf_counter()
+        admin.execute(f"CREATE DATABASE {copy} TEMPLATE {DATABASE}")
+        print(f"\npurge_data: copied {DATABASE} to {copy} in {time.perf_counter() - started:.0f} s")
+    connection.settings_dict["NAME"] = copy
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    # Each transaction's age, by its start, as last seen; and how long this process was
+    # stopped (the watcher's 20 ms naps took over a second: SIGSTOP, or no CPU to be had).
+    ages: dict[Any, float] = {}
+    stopped, done = [0.0], threading.Event()
+
+    def watch() -> None:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as watcher:
+            last = time.perf_counter()
+            while not done.is_set():
+                row = watcher.execute(
+                    "SELECT xact_start, extract(epoch FROM clock_timestamp() - xact_start) "
+                    "FROM pg_stat_activity WHERE pid = %s AND xact_start IS NOT NULL",
+                    [pid],
+                ).fetchone()
+                if row:
+                    ages[row[0]] = max(ages.get(row[0], 0.0), float(row[1]))
+                time.sleep(0.02)
+                now = time.perf_counter()
+                if now - last > 1:
+                    stopped[0] += now - last
+                last = now
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.perf_counter()
+    out = io.StringIO()
+    with override_settings(CLINIC_RETENTION_DAYS=retention_days):
+        call_command("purge_data", stdout=out)
+    took = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    for line in out.getvalue().splitlines():
+        print(f"  {line}")
+    spans = sorted(ages.values())
+    print(
+        f"  in {took:.0f} s (batches of {retention.BATCH_SIZE}); {len(spans)} transactions seen: "
+        f"p50 {spans[len(spans) // 2] * 1000:.0f} ms, "
+        f"p99 {spans[int(len(spans) * 0.99)] * 1000:.0f} ms, longest {spans[-1] * 1000:.0f} ms"
+    )
+    if stopped[0]:
+        print(f"  (this process was stopped or starved for {stopped[0]:.0f} s in all)")
+    connection.close()
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {copy}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
-    parser.add_argument("--requests", type=int, default=50)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="submissions to fill")
+    parser.add_argument("--requests", type=int, default=50, help="requests per page")
     parser.add_argument("--no-export", action="store_true", help="skip the full CSV export")
+    parser.add_argument("--no-pages", action="store_true", help="skip the queue pages")
+    parser.add_argument("--only", default="", help="measure only the pages whose name has this")
     parser.add_argument("--locations", type=int, default=0, help="fill N locations")
-    parser.add_argument("--chiropractors", type=int, default=50)
+    parser.add_argument(
+        "--chiropractors", type=int, default=50, help="with --locations: M chiropractors"
+    )
+    parser.add_argument(
+        "--database",
+        help="the database to fill once and reuse (default: clinic_bench_queue[_locations][_ROWS])",
+    )
+    parser.add_argument(
+        "--purge",
+        type=int,
+        metavar="DAYS",
+        help="also run purge_data with CLINIC_RETENTION_DAYS=DAYS over a copy of the database",
+    )
     args = parser.parse_args()
     global DATABASE, LOCATIONS
     LOCATIONS = args.locations
@@ -410,6 +525,7 @@ def main() -> None:
         DATABASE = f"clinic_bench_queue_{args.rows}"
     if LOCATIONS:
         DATABASE = DATABASE.replace("clinic_bench_queue", "clinic_bench_queue_locations")
+    DATABASE = args.database or DATABASE
     ensure_database()
     setup_django()
     fill(args.rows)
@@ -423,17 +539,22 @@ def main() -> None:
     print(
         f"load average: {' '.join(f'{n:.1f}' for n in os.getloadavg())} on {os.cpu_count()} cores"
     )
-    print(f"{'page':<36} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>8} {'sql ms':>7} {'queries':>8}")
-    for name, p50, p95, cpu, sql, queries in measure(args.requests):
-        flag = "" if p95 < 100 and queries <= 10 else "  <-- over goal"
-        print(f"{name:<36} {p50:7.1f} {p95:7.1f} {cpu:8.1f} {sql:7.1f} {queries:8d}{flag}")
+    if not args.no_pages:
+        print(
+            f"{'page':<36} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>8} {'sql ms':>7} {'queries':>8}"
+        )
+        for name, p50, p95, cpu, sql, queries in measure(args.requests, args.only):
+            flag = "" if p95 < 100 and queries <= 10 else "  <-- over goal"
+            print(f"{name:<36} {p50:7.1f} {p95:7.1f} {cpu:8.1f} {sql:7.1f} {queries:8d}{flag}")
     if not args.no_export:
-        first, total, rows, size, before, after = measure_export()
+        first, total, rows, size, before, warm, highest = measure_export()
         print(
             f"\nCSV export, all statuses: first chunk {first * 1000:.0f} ms, {rows} rows "
-            f"({size / 1e6:.0f} MB) in {total:.1f} s; peak RSS {before:.0f} MB before, "
-            f"{after:.0f} MB after"
+            f"({size / 1e6:.0f} MB) in {total:.1f} s; RSS {before:.0f} MB before, {warm:.0f} MB "
+            f"after 10,000 rows, at most {highest:.0f} MB while streaming"
         )
+    if args.purge:
+        measure_purge(args.purge)
 
 
 if __name__ == "__main__":

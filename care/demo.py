@@ -110,7 +110,9 @@ def _seed_course(
         attendance=Consult.Attendance.COMPLETED,
         completed_at=consult_at + timedelta(minutes=profile.consult_minutes),
     )
-    workflow.consult_booked(submission=submission, consult_id=consult.pk, by=by)
+    workflow.consult_booked(
+        submission=submission, consult_id=consult.pk, location_id=consult.location.pk, by=by
+    )
     workflow.consult_completed(submission=submission, consult_id=consult.pk, by=by)
     result = ConsultResult.objects.create(
         submission=submission, consult=consult, decision=ConsultResult.Decision.PLAN, by=by

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from intake.models import ScreeningRecord, Submission
 
@@ -49,3 +50,26 @@ def agenda_consults(
         consult.findings = findings_for(consult.submission)  # type: ignore[attr-defined]
         consult.marks = marks_open(consult)  # type: ignore[attr-defined]
     return result
+
+
+# Today's list on the queue page shows this many: a clinic with fifty chiropractors has hundreds
+# of consults a day, which belong in the agenda, not on every queue page.
+TODAY_LIST_SIZE = 10
+
+
+def coming_today(location_ids: list[int] | None) -> tuple[list[Consult], bool]:
+    """Today's consults not yet over, the next TODAY_LIST_SIZE in time order (at these
+    locations; None: everywhere), and whether more are to come today."""
+    now = timezone.now()
+    start = timezone.make_aware(datetime.combine(timezone.localdate(now), datetime.min.time()))
+    consults = (
+        Consult.objects.on_agenda()
+        # Starting today: a range of the starts_at index, however many consults the clinic has.
+        .filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1), ends_at__gt=now)
+        .select_related("chiropractor", "submission")
+        .order_by("starts_at", "pk")
+    )
+    if location_ids is not None:
+        consults = consults.filter(location_id__in=location_ids)
+    rows = list(consults[: TODAY_LIST_SIZE + 1])
+    return rows[:TODAY_LIST_SIZE], len(rows) > TODAY_LIST_SIZE

@@ -192,6 +192,7 @@ def book_consult(
             workflow.consult_booked(
                 submission=submission,
                 consult_id=consult.pk,
+                location_id=slot.location.pk,
                 by=by,
                 chiropractor=chiropractor.pk,
                 kind=kind,
@@ -242,7 +243,11 @@ def reschedule_consult(
             if not updated:
                 return SlotTaken()
             workflow.consult_moved(
-                submission=consult.submission, consult_id=consult.pk, by=by, reason=reason
+                submission=consult.submission,
+                consult_id=consult.pk,
+                location_id=slot.location.pk,
+                by=by,
+                reason=reason,
             )
             consult.refresh_from_db()
             emails.send_rescheduled(

@@ -54,6 +54,11 @@ def seed_demo_schedule(user: User) -> int:
             ends_at=slot.ends_at,
             kind=Consult.Kind.DRY_NEEDLING,
         )
-        workflow.consult_booked(submission=submission, consult_id=consult.pk, by=user)
+        workflow.consult_booked(
+            submission=submission,
+            consult_id=consult.pk,
+            location_id=consult.location.pk,
+            by=user,
+        )
         booked += 1
     return booked

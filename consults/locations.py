@@ -1,7 +1,8 @@
 """Which locations there are, and which ones a staff member works at (docs/locations.md).
 
-Staff with no StaffLocation rows work everywhere. A submission belongs to the locations of its
-consults; one with no consult yet is visible to every staff member (front desks call new cases
+Staff with no StaffLocation rows work everywhere. A submission belongs to the location of its
+latest consult (`Submission.location`, written by intake/workflow.py when a consult is booked or
+moved); one with no consult yet is visible to every staff member (front desks call new cases
 before anyone knows where they will be seen).
 """
 
@@ -85,23 +86,17 @@ def locations_for(user: Any) -> list[Location]:
 
 
 def case_at(location_ids: list[int]) -> Q:
-    """Submissions with a consult at one of these locations."""
-    return Q(
-        Exists(Consult.objects.filter(submission=OuterRef("pk"), location_id__in=location_ids))
-    )
-
-
-def case_without_consult() -> Q:
-    return ~Q(Exists(Consult.objects.filter(submission=OuterRef("pk"))))
+    """Submissions booked at one of these locations (their latest consult is there)."""
+    return Q(location_id__in=location_ids)
 
 
 def visible_submissions(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
-    """The submissions this staff member may see: all, or those at their locations and the
-    ones not booked anywhere yet."""
+    """The submissions this staff member may see: all, or those booked at their locations and
+    the ones not booked anywhere yet."""
     allowed = limited_to(user)
     if allowed is None:
         return queryset
-    return queryset.filter(case_at(allowed) | case_without_consult())
+    return queryset.filter(case_at(allowed) | Q(location_id__isnull=True))
 
 
 def may_see_consult(consult: Consult, user: Any) -> bool:

@@ -185,6 +185,17 @@ class Submission(models.Model):
     )
     match_score = models.PositiveSmallIntegerField(null=True, blank=True)
     match_reasons = models.JSONField(default=list, blank=True)
+    # Where the case is booked: the location of its latest consult (docs/locations.md), kept
+    # here so that staff limited to locations get their queue from an index. Empty until the
+    # first booking. Written only by intake/workflow.py, when a consult is booked or moved.
+    location = models.ForeignKey(
+        "consults.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the location indexes below lead with it
+    )
 
     class Meta:
         ordering = list(QUEUE_ORDER)
@@ -211,6 +222,16 @@ class Submission(models.Model):
                 fields=["submitted_at"],
                 include=["id", "outcome", "status", "first_contact_at", "contact_due_at"],
                 name="submission_reports_idx",
+            ),
+            # The queue at one location, and a front desk's limited to theirs, in queue order.
+            models.Index(
+                fields=["location", "priority", "submitted_at", "id"],
+                name="submission_location_queue_idx",
+            ),
+            models.Index(
+                fields=["location", "priority", "submitted_at", "id"],
+                condition=models.Q(status__in=[str(status) for status in OPEN_STATUSES]),
+                name="submission_location_open_idx",
             ),
         ]
         constraints = [

@@ -358,12 +358,14 @@ def add_note(
 
 @transaction.atomic
 def consult_booked(
-    *, submission: Submission, consult_id: int, by: User | None, **detail: Any
+    *, submission: Submission, consult_id: int, location_id: int, by: User | None, **detail: Any
 ) -> None:
-    """A consult was booked (`by` None: the patient, through their link)."""
+    """A consult was booked at a location (`by` None: the patient, through their link). The
+    case now belongs to that location (docs/locations.md)."""
     _locked(submission)
     submission.patient_cancelled_at = None
-    _stop_clock(submission, "patient_cancelled_at")
+    submission.location_id = location_id
+    _stop_clock(submission, "patient_cancelled_at", "location")
     audit.record(
         audit.BOOKED_CONSULT,
         actor=by,
@@ -378,9 +380,18 @@ def consult_booked(
 
 @transaction.atomic
 def consult_moved(
-    *, submission: Submission, consult_id: int, by: User | None, reason: str = ""
+    *,
+    submission: Submission,
+    consult_id: int,
+    location_id: int,
+    by: User | None,
+    reason: str = "",
 ) -> None:
-    """A consult was moved to another time; the patient's or staff's reason is kept."""
+    """A consult was moved to another time, perhaps at another location (the case goes with
+    it); the patient's or staff's reason is kept."""
+    if submission.location_id != location_id:
+        submission.location_id = location_id
+        submission.save(update_fields=["location"])
     note = _note(submission, CaseNote.Kind.MOVE, reason, by)
     audit.record(
         audit.RESCHEDULED_CONSULT,

@@ -739,6 +739,33 @@ def test_the_submission_page_and_the_staff_home_show_consults(client) -> None:
         assert "Today's consults" in home and booked.full_name in home
 
 
+def test_the_queue_lists_only_the_next_consults_of_a_busy_day(client) -> None:
+    from django.utils import timezone
+
+    from consults.agenda import TODAY_LIST_SIZE
+
+    now = timezone.localtime()
+    if now.hour == 23 and now.minute > 20:
+        pytest.skip("too close to midnight for a busy rest of the day")
+    chiro = make_profile()
+    cases = [make_case() for _ in range(TODAY_LIST_SIZE + 1)]
+    for n, case in enumerate(cases):
+        starts = now + timedelta(minutes=1 + 2 * n)
+        Consult.objects.create(
+            chiropractor=chiro,
+            submission=case,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=1),
+            kind=Consult.Kind.DRY_NEEDLING,
+        )
+    sign_in(client, make_front_desk())
+    home = client.get("/staff/").content.decode()
+    # Today's list links each consult to the case's consult page.
+    listed = [case for case in cases if f"/staff/submissions/{case.reference}/consult/" in home]
+    assert listed == cases[:TODAY_LIST_SIZE]
+    assert "More consults later today" in home
+
+
 def test_the_roles_have_their_consult_permissions() -> None:
     from tests.helpers import make_chiropractor
 

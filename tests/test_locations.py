@@ -15,7 +15,13 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from icalendar import Calendar
 
-from consults.booking import SlotTaken, book_consult, booking_path
+from consults.booking import (
+    SlotTaken,
+    book_consult,
+    booking_path,
+    cancel_consult,
+    reschedule_consult,
+)
 from consults.forms import WorkingHoursForm
 from consults.locations import forget_places
 from consults.models import Chiropractor, Consult, Location, StaffLocation, WorkingHours
@@ -308,6 +314,56 @@ def test_an_unlimited_clinic_admin_sees_every_location_and_a_location_filter(
     assert two_places["here_case"].reference not in only
 
 
+def queue_of(client: Client) -> str:
+    return str(client.get("/staff/?status=all").content.decode())
+
+
+def test_a_case_is_at_the_location_it_was_booked_and_moves_with_its_consult(
+    two_places: dict[str, Any],
+) -> None:
+    here, riverside = default_location(), two_places["riverside"]
+    case, desk = two_places["here_case"], two_places["client"]
+    assert case.location == here
+    assert two_places["river_case"].location == riverside
+    assert two_places["new_case"].location is None
+    assert case.reference not in queue_of(desk)
+    consult = Consult.objects.get(submission=case)
+
+    # Moved to a time at Riverside (the chiropractor works there in the afternoon).
+    moved = reschedule_consult(consult=consult, starts_at=at(next_monday(), 15), by=None)
+    assert not isinstance(moved, SlotTaken)
+    case.refresh_from_db()
+    assert case.location == riverside
+    assert case.reference in queue_of(desk)
+
+    # Cancelling keeps the case where it was booked: the Riverside desk calls the patient.
+    assert cancel_consult(consult=moved.consult, by=None, reason="Feeling better")
+    case.refresh_from_db()
+    assert case.location == riverside
+    assert case.reference in queue_of(desk)
+    assert desk.get(f"/staff/submissions/{case.reference}/").status_code == 200
+
+    # Booked again, here: the case goes with its latest consult.
+    rebooked = book(case, two_places["chiro"], 10)
+    assert not isinstance(rebooked, SlotTaken)
+    case.refresh_from_db()
+    assert case.location == here
+    assert case.reference not in queue_of(desk)
+    assert desk.get(f"/staff/submissions/{case.reference}/").status_code == 404
+
+
+def test_a_move_within_the_same_location_leaves_the_case_there(
+    two_places: dict[str, Any],
+) -> None:
+    case = two_places["river_case"]
+    consult = Consult.objects.get(submission=case)
+    moved = reschedule_consult(consult=consult, starts_at=at(next_monday(), 13), by=None)
+    assert not isinstance(moved, SlotTaken)
+    case.refresh_from_db()
+    assert case.location == two_places["riverside"]
+    assert case.reference in queue_of(two_places["client"])
+
+
 def test_a_single_location_queue_and_agenda_have_no_location_filter() -> None:
     make_profile()
     client = Client()
@@ -387,3 +443,25 @@ def test_the_migration_gives_every_seed_demo_consult_and_hours_the_default_locat
     assert location.time_zone == settings.TIME_ZONE
     assert Consult.objects.filter(location=location).count() == consults
     assert WorkingHours.objects.filter(location=location).count() == hours
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_puts_each_booked_case_at_the_location_of_its_latest_consult() -> None:
+    riverside = second_location()
+    chiro = make_profile(days=())
+    hours_at(chiro, default_location(), 9, 12)
+    hours_at(chiro, riverside, 13, 16)
+    first = booked_at(default_location(), chiro, 9)
+    cancel_consult(consult=Consult.objects.get(submission=first), by=None, reason="Busy")
+    assert not isinstance(book(first, chiro, 14), SlotTaken)
+    second = booked_at(default_location(), chiro, 10)
+    unbooked = make_case()
+    executor = MigrationExecutor(connection)
+    executor.migrate([("intake", "0014_fill_patients")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    places = dict(Submission.objects.values_list("pk", "location"))
+    assert places[first.pk] == riverside.pk
+    assert places[second.pk] == default_location().pk
+    assert places[unbooked.pk] is None

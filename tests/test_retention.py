@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from intake import audit, workflow
+from intake import audit, retention, workflow
 from intake.models import AuditEvent, Draft, Status, Submission
 from tests.helpers import make_clinic_admin, make_front_desk, make_staff, make_submission, sign_in
 
@@ -157,6 +157,26 @@ def test_running_twice_anonymises_once(settings: Any) -> None:
     purge()
     assert "Anonymised 0" in purge()
     assert AuditEvent.objects.filter(action=audit.PURGED_DATA).count() == 2
+
+
+def test_a_large_purge_works_in_batches_each_with_its_own_audit_entry(settings: Any) -> None:
+    settings.CLINIC_RETENTION_DAYS = 365
+    expired = [make_finished(400 + n) for n in range(5)]
+    make_draft(40)
+
+    result = retention.purge(batch_size=2)
+
+    assert result.submissions_anonymised == 5 and result.drafts_deleted == 1
+    runs = AuditEvent.objects.filter(action=audit.PURGED_DATA).order_by("pk")
+    assert [run.detail["submission_ids"] for run in runs] == [
+        [expired[0].pk, expired[1].pk],
+        [expired[2].pk, expired[3].pk],
+        [expired[4].pk],
+    ]
+    # The drafts and sessions go in the last batch's transaction, counted in its entry.
+    assert [run.detail["drafts_deleted"] for run in runs] == [0, 0, 1]
+    assert not Submission.objects.filter(anonymised_at__isnull=True).exists()
+    assert set(Submission.objects.values_list("first_name", flat=True)) == {""}
 
 
 # Subject access export

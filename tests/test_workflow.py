@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from consults.models import default_location_pk
 from intake import audit, workflow
 from intake.models import AuditEvent, CaseNote, Status, Submission
 from tests.helpers import make_chiropractor, make_front_desk, make_submission
@@ -75,7 +76,9 @@ def test_a_closed_case_cannot_be_closed_again_or_reopened() -> None:
 def test_a_case_with_a_consult_booked_cannot_be_closed_from_the_menu() -> None:
     desk = make_front_desk()
     submission = make_submission()
-    workflow.consult_booked(submission=submission, consult_id=1, by=desk)
+    workflow.consult_booked(
+        submission=submission, consult_id=1, location_id=default_location_pk(), by=desk
+    )
     with pytest.raises(workflow.StepNotAllowed):
         workflow.close_case(submission=submission, to=Status.CLOSED, reason="x", by=desk)
     assert Submission.objects.get(pk=submission.pk).status == Status.CONSULT_BOOKED
@@ -85,7 +88,9 @@ def test_booking_stops_the_contact_clock_and_completing_closes_the_case() -> Non
     desk = make_front_desk()
     submission = make_submission(calf_swelling=True)
     assert submission.contact_due_at is not None
-    workflow.consult_booked(submission=submission, consult_id=7, by=desk)
+    workflow.consult_booked(
+        submission=submission, consult_id=7, location_id=default_location_pk(), by=desk
+    )
     submission.refresh_from_db()
     assert (submission.status, submission.contact_due_at) == (Status.CONSULT_BOOKED, None)
     workflow.consult_completed(submission=submission, consult_id=7, by=desk)
@@ -127,7 +132,13 @@ def test_a_clearance_reason_is_kept_as_a_note_and_a_routine_clearance_needs_none
 
 def test_a_moved_consult_keeps_the_patients_reason() -> None:
     submission = make_submission()
-    workflow.consult_moved(submission=submission, consult_id=3, by=None, reason="School run.")
+    workflow.consult_moved(
+        submission=submission,
+        consult_id=3,
+        location_id=default_location_pk(),
+        by=None,
+        reason="School run.",
+    )
     event = AuditEvent.objects.get(action=audit.RESCHEDULED_CONSULT)
     assert event.actor is None and event.detail["by_patient"] is True
     assert CaseNote.objects.get(pk=event.detail["note"]).text == "School run."

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
 from django.db.models import prefetch_related_objects
-from django.utils import timezone
 
 from clinic import dates
 from intake.models import Submission
 
-from ..agenda import agenda_consults
+from ..agenda import coming_today
 from ..booking import booking_block_reason, booking_path, manage_path
 from ..locations import places_for
 from ..models import Consult
@@ -57,12 +55,11 @@ def todays_consults(context: dict[str, Any]) -> dict[str, Any]:
     user = context.get("user")
     if user is None or not user.has_perm("consults.view_consult"):
         return {"show": False}
-    start = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+    consults, more = coming_today(_limited_locations(user))
     return {
         "show": True,
-        "consults": agenda_consults(
-            start, start + timedelta(days=1), None, _limited_locations(user)
-        ),
+        "consults": consults,
+        "more": more,
         "can_manage": user.has_perm("consults.manage_availability"),
     }
 
