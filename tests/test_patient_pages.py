@@ -410,3 +410,23 @@ def test_a_step_page_with_its_css_and_script_weighs_under_100_kb_as_served() -> 
         with open(str(path), "rb") as f:
             total += len(brotli.compress(f.read()))
     assert total < 100 * 1024, total
+
+
+def test_a_blank_height_shows_the_clinics_unit_even_after_another_clinic_unit_was_shown(
+    settings: Any,
+) -> None:
+    # Blank questions are rendered once and reused (intake/steps.py): the unit is in that key.
+    from tests.answers import make_answers
+    from tests.intake_steps import post_step
+
+    client = Client()
+    for section in ("respondent", "about"):
+        assert post_step(client, section, make_answers()).status_code == 302
+    settings.CLINIC_UNITS = "us"
+    page = client.get("/intake/pain/").content.decode()
+    assert 'id="id_height_cm_unit_ftin" value="ftin" checked' in page
+    assert 'name="height_ft" id="id_height_ft" value=""' in page
+    settings.CLINIC_UNITS = "metric"
+    page = client.get("/intake/pain/").content.decode()
+    assert 'id="id_height_cm_unit_cm" value="cm" checked' in page
+    assert 'id="id_weight_kg_unit_kg" value="kg" checked' in page
