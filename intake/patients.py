@@ -198,16 +198,14 @@ def assign(submission: Any, *, patient_model: Any = None) -> tuple[str, Match | 
     patient_model = patient_model or Patient
     identity = identity_of(submission)
     match = find_match(identity, patient_model.objects.all())
-    if match is not None and match.automatic:
-        # The returning patient's identity is updated without reading the row back first.
-        patient = patient_model(pk=match.patient_id)
-        _copy_identity(patient, submission)
-        patient.save(update_fields=IDENTITY_FIELDS)
+    returning = match is not None and match.automatic
+    # A returning patient's identity is updated without reading the row back first.
+    patient = patient_model(pk=match.patient_id) if returning and match else patient_model()
+    _copy_identity(patient, submission)
+    patient.save(update_fields=IDENTITY_FIELDS if returning else None)
+    if returning:
         state, candidate_id = MatchState.RETURNING, None
     else:
-        patient = patient_model()
-        _copy_identity(patient, submission)
-        patient.save()
         possible = match is not None and match.score >= LOW_THRESHOLD
         state = MatchState.POSSIBLE if possible else MatchState.NEW
         candidate_id = match.patient_id if possible and match else None
